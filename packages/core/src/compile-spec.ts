@@ -1,0 +1,103 @@
+import { type ConditionContext, compileCondition, unitIDText } from './compile-condition.js';
+import type { CompiledCondition } from './evaluation-run.js';
+import { createBucketer, PASS_PERCENTAGE_BUCKETS } from './hash/bucket.js';
+import type { Spec, SpecRule } from './types.js';
+import { createUnitIDResolver, type UnitIDResolver } from './user-fields.js';
+
+export interface CompiledRule {
+  readonly id: string;
+  readonly groupName: string | null;
+  /** The rule's returnValue as a frozen JSON object (`{}` when not an object). */
+  readonly json: Record<string, unknown>;
+  readonly isExperimentGroup: boolean;
+  readonly configDelegate: string | null;
+  readonly conditions: readonly CompiledCondition[];
+  /** Some condition evaluates other gates, so the rule collects secondary exposures. */
+  readonly readsGates: boolean;
+  /** Whether a user who matched the conditions is inside the pass percentage. */
+  readonly passes: (user: Parameters<UnitIDResolver>[0]) => boolean;
+}
+
+export interface CompiledSpec {
+  readonly name: string;
+  readonly entity: string | null;
+  readonly enabled: boolean;
+  readonly idType: string | null;
+  readonly defaultJson: Record<string, unknown>;
+  readonly rules: readonly CompiledRule[];
+  readonly explicitParameters: string[] | null;
+  readonly isActive: boolean;
+  readonly version: number | null;
+  /** Set when the spec could not be compiled; it then evaluates to its default with reason InvalidSpec. */
+  readonly invalid?: string;
+  /** The raw spec as received. */
+  readonly source: Spec;
+}
+
+/** Deep-copies JSON so results can hand out frozen values without exposing the caller's input. */
+function frozenCopy(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  const copy: unknown = Array.isArray(value)
+    ? value.map(frozenCopy)
+    : Object.fromEntries(Object.entries(value).map(([key, item]) => [key, frozenCopy(item)]));
+  return Object.freeze(copy);
+}
+
+/** statsig-node reports a non-object returnValue / defaultValue (gates' booleans) as `{}`. */
+export function toJsonObject(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === 'object'
+    ? (frozenCopy(value) as Record<string, unknown>)
+    : EMPTY_JSON;
+}
+
+export const EMPTY_JSON: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
+
+function compilePassPercentage(spec: Spec, rule: SpecRule): CompiledRule['passes'] {
+  const percentage = rule.passPercentage;
+  if (percentage === 0) return () => false;
+  if (percentage === 100) return () => true;
+  // The rule salt falls back to the id only when null or absent; "" is used as-is.
+  const bucketer = createBucketer(`${spec.salt}.${rule.salt ?? rule.id}.`, PASS_PERCENTAGE_BUCKETS);
+  const unitID = createUnitIDResolver(rule.idType);
+  const threshold = percentage * 100;
+  return (user) => bucketer.bucket(unitIDText(unitID(user))) < threshold;
+}
+
+function compileRule(spec: Spec, rule: SpecRule, ctx: ConditionContext): CompiledRule | string {
+  if (rule == null || typeof rule !== 'object') return 'a rule is not an object';
+  const rawConditions = rule.conditions ?? [];
+  if (!Array.isArray(rawConditions)) return `rule "${rule.id}": conditions is not an array`;
+  const compiled = rawConditions.map((condition) => compileCondition(condition, ctx));
+  return {
+    id: rule.id,
+    groupName: rule.groupName ?? null,
+    json: toJsonObject(rule.returnValue),
+    isExperimentGroup: rule.isExperimentGroup === true,
+    configDelegate: rule.configDelegate ?? null,
+    conditions: compiled.map((condition) => condition.evaluate),
+    readsGates: compiled.some((condition) => condition.readsGates),
+    passes: compilePassPercentage(spec, rule),
+  };
+}
+
+export function compileSpec(spec: Spec, ctx: ConditionContext): CompiledSpec {
+  const base = {
+    name: String(spec?.name),
+    entity: typeof spec?.entity === 'string' ? spec.entity : null,
+    enabled: Boolean(spec?.enabled),
+    idType: typeof spec?.idType === 'string' ? spec.idType : null,
+    defaultJson: toJsonObject(spec?.defaultValue),
+    explicitParameters: Array.isArray(spec?.explicitParameters) ? [...spec.explicitParameters] : null,
+    isActive: spec?.isActive === true,
+    version: typeof spec?.version === 'number' ? spec.version : null,
+    source: spec,
+  };
+  if (!Array.isArray(spec?.rules)) return { ...base, rules: [], invalid: 'rules is not an array' };
+  const rules: CompiledRule[] = [];
+  for (const rule of spec.rules) {
+    const compiled = compileRule(spec, rule, ctx);
+    if (typeof compiled === 'string') return { ...base, rules: [], invalid: compiled };
+    rules.push(compiled);
+  }
+  return { ...base, rules };
+}

@@ -1,0 +1,22 @@
+import type { EvaluationResult, SecondaryExposure, StatsigUser } from './types.js';
+
+/** State of one top-level check, shared by nested gate and delegate evaluations. */
+export interface EvaluationRun {
+  readonly user: StatsigUser;
+  /** The effective `statsigEnvironment` (options.environment, DCS default, or the user's own). */
+  readonly environment: unknown;
+  /** Nesting depth of gate and delegate evaluations, to stop reference cycles. */
+  depth: number;
+}
+
+/** What a condition decided: fail, pass, or "unsupported" (which fails the whole spec). */
+export type Outcome = 0 | 1 | 2;
+export const FAIL: Outcome = 0;
+export const PASS: Outcome = 1;
+export const UNSUPPORTED: Outcome = 2;
+
+/** A compiled condition. Gate conditions append the exposures they cause to `exposures`. */
+export type CompiledCondition = (run: EvaluationRun, exposures: SecondaryExposure[]) => Outcome;
+
+/** Evaluates a gate by name for a condition (pass_gate and friends). */
+export type NestedGateEvaluator = (name: string, run: EvaluationRun) => EvaluationResult;

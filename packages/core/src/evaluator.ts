@@ -1,0 +1,259 @@
+import type { ConditionContext } from './compile-condition.js';
+import { type CompiledSpec, compileSpec, EMPTY_JSON } from './compile-spec.js';
+import { type EvaluationRun, UNSUPPORTED } from './evaluation-run.js';
+import type {
+  ConfigSpecs,
+  EvaluationReason,
+  EvaluationResult,
+  IdListSource,
+  SecondaryExposure,
+  Spec,
+  StatsigUser,
+} from './types.js';
+
+export interface EvaluatorOptions {
+  /** ID lists by name, as sets of 8-character entry hashes (`idListEntryHash`). Read at each check, so a Map may be updated in place. */
+  idLists?: IdListSource;
+  /** Milliseconds since the epoch, for `current_time` conditions. Defaults to the system clock. */
+  clock?: () => number;
+  /**
+   * Replaces every user's `statsigEnvironment`, like statsig-node's `environment` option.
+   * Without it, a DCS `default_environment` becomes `{ tier }`; without either, the user's own is used.
+   */
+  environment?: Record<string, unknown>;
+  /** Target app for `target_app` conditions; defaults to the DCS `app_id`. */
+  targetAppID?: string;
+}
+
+export interface Evaluator {
+  checkGate(user: StatsigUser, name: string): EvaluationResult;
+  getConfig(user: StatsigUser, name: string): EvaluationResult;
+  /** Experiments are dynamic configs in the DCS; this is `getConfig` under the name callers expect. */
+  getExperiment(user: StatsigUser, name: string): EvaluationResult;
+  getLayer(user: StatsigUser, name: string): EvaluationResult;
+  /** The DCS `time` (last change), or 0 when absent. */
+  readonly time: number;
+  /** Problems found while compiling (invalid specs, missing arrays); evaluation still works. */
+  readonly diagnostics: readonly string[];
+  /** Names of specs per namespace. */
+  readonly gateNames: readonly string[];
+  readonly configNames: readonly string[];
+  readonly layerNames: readonly string[];
+}
+
+/** Deeper than any real spec graph; reaching it means gates reference each other in a cycle. */
+const MAX_NESTING = 64;
+
+class NestingTooDeep extends Error {}
+
+const systemClock = () => Date.now();
+const noIdLists: IdListSource = { get: () => undefined };
+
+function plainResult(
+  name: string,
+  reason: EvaluationReason,
+  ruleID: string,
+  json: Record<string, unknown>,
+  spec: CompiledSpec | undefined,
+  detail?: string,
+): EvaluationResult {
+  const exposures: SecondaryExposure[] = [];
+  const result: EvaluationResult = {
+    name,
+    value: false,
+    ruleID,
+    groupName: null,
+    json,
+    idType: spec && reason !== 'Unsupported' ? spec.idType : null,
+    secondaryExposures: exposures,
+    undelegatedSecondaryExposures: exposures,
+    allocatedExperimentName: null,
+    explicitParameters: null,
+    isExperimentGroup: false,
+    configVersion: spec?.version ?? null,
+    reason,
+  };
+  if (detail !== undefined) result.detail = detail;
+  return result;
+}
+
+/**
+ * Appends `batch` to `running`, dropping segment gates and exact duplicates (keeping the
+ * first), which is what statsig-node's repeated concat-then-clean amounts to.
+ */
+function mergeExposures(running: SecondaryExposure[], seen: Set<string>, batch: SecondaryExposure[]): void {
+  for (const exposure of batch) {
+    if (exposure.gate.startsWith('segment:')) continue;
+    const key = `${exposure.gate}|${exposure.gateValue}|${exposure.ruleID}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    running.push(exposure);
+  }
+}
+
+function seenKeys(exposures: SecondaryExposure[]): Set<string> {
+  return new Set(exposures.map((e) => `${e.gate}|${e.gateValue}|${e.ruleID}`));
+}
+
+function indexSpecs(
+  list: unknown,
+  namespace: string,
+  compile: (spec: Spec) => CompiledSpec,
+  problems: string[],
+) {
+  const index = new Map<string, CompiledSpec>();
+  if (!Array.isArray(list)) {
+    problems.push(`${namespace} is not an array`);
+    return index;
+  }
+  for (const spec of list as Spec[]) {
+    const compiled = compile(spec);
+    if (compiled.invalid) problems.push(`${namespace} "${compiled.name}": ${compiled.invalid}`);
+    index.set(compiled.name, compiled);
+  }
+  return index;
+}
+
+/**
+ * Compiles a download_config_specs v1 payload into an evaluator.
+ *
+ * @example
+ * const evaluator = createEvaluator(dcs, { clock: () => Date.now() });
+ * evaluator.checkGate({ userID: 'u1', email: 'a@company.com' }, 'new_checkout').value; // true
+ */
+export function createEvaluator(specs: ConfigSpecs, options: EvaluatorOptions = {}): Evaluator {
+  const payload = (specs ?? {}) as Partial<ConfigSpecs>;
+  const problems: string[] = [];
+  const fixedEnvironment =
+    options.environment ??
+    (payload.default_environment != null ? { tier: payload.default_environment } : undefined);
+
+  const context: ConditionContext = {
+    evaluateGate: (name, run) => evaluateIn(gates, name, run),
+    idLists: options.idLists ?? noIdLists,
+    now: options.clock ?? systemClock,
+    targetAppID: options.targetAppID ?? (typeof payload.app_id === 'string' ? payload.app_id : null),
+  };
+  const compile = (spec: Spec) => compileSpec(spec, context);
+  const gates = indexSpecs(payload.feature_gates, 'feature_gates', compile, problems);
+  const configs = indexSpecs(payload.dynamic_configs, 'dynamic_configs', compile, problems);
+  const layers = indexSpecs(payload.layer_configs, 'layer_configs', compile, problems);
+
+  function evaluateIn(index: Map<string, CompiledSpec>, name: string, run: EvaluationRun): EvaluationResult {
+    const spec = index.get(name);
+    if (!spec) return plainResult(name, 'Unrecognized', '', EMPTY_JSON, undefined);
+    if (run.depth >= MAX_NESTING) throw new NestingTooDeep(`gates nest deeper than ${MAX_NESTING}: a cycle?`);
+    run.depth++;
+    try {
+      return evaluateSpec(spec, name, run);
+    } finally {
+      run.depth--;
+    }
+  }
+
+  function evaluateSpec(spec: CompiledSpec, name: string, run: EvaluationRun): EvaluationResult {
+    if (spec.invalid) return plainResult(name, 'InvalidSpec', '', spec.defaultJson, spec, spec.invalid);
+    if (!spec.enabled) return plainResult(name, 'Evaluated', 'disabled', spec.defaultJson, spec);
+
+    const exposures: SecondaryExposure[] = [];
+    let seen: Set<string> | null = null;
+    const user = run.user;
+    for (const rule of spec.rules) {
+      const ruleExposures: SecondaryExposure[] = rule.readsGates ? [] : exposures;
+      let matched = true;
+      // Every condition runs, even after one fails, so all nested-gate exposures are collected.
+      for (const condition of rule.conditions) {
+        const outcome = condition(run, ruleExposures);
+        if (outcome === UNSUPPORTED) {
+          return plainResult(
+            name,
+            'Unsupported',
+            '',
+            EMPTY_JSON,
+            spec,
+            `rule "${rule.id}" has an unsupported condition`,
+          );
+        }
+        if (outcome === 0) matched = false;
+      }
+      if (rule.readsGates && ruleExposures.length > 0) {
+        seen ??= seenKeys(exposures);
+        mergeExposures(exposures, seen, ruleExposures);
+      }
+      if (!matched) continue;
+
+      if (rule.configDelegate !== null) {
+        const delegate = configs.get(rule.configDelegate);
+        if (delegate) return delegateTo(delegate, rule.configDelegate, exposures, run);
+      }
+      const pass = rule.passes(user);
+      return {
+        name,
+        value: pass,
+        ruleID: rule.id,
+        groupName: rule.groupName,
+        json: pass ? rule.json : spec.defaultJson,
+        idType: spec.idType,
+        secondaryExposures: exposures,
+        undelegatedSecondaryExposures: exposures,
+        allocatedExperimentName: null,
+        explicitParameters: spec.explicitParameters,
+        isExperimentGroup: rule.isExperimentGroup,
+        configVersion: spec.version,
+        reason: 'Evaluated',
+      };
+    }
+    const result = plainResult(name, 'Evaluated', 'default', spec.defaultJson, spec);
+    result.secondaryExposures = exposures;
+    result.undelegatedSecondaryExposures = exposures;
+    result.explicitParameters = spec.explicitParameters;
+    return result;
+  }
+
+  /** A layer rule hands the user to an experiment: its result, plus the layer's exposures. */
+  function delegateTo(
+    delegate: CompiledSpec,
+    delegateName: string,
+    undelegated: SecondaryExposure[],
+    run: EvaluationRun,
+  ): EvaluationResult {
+    const result = evaluateIn(configs, delegateName, run);
+    const combined = [...undelegated];
+    mergeExposures(combined, seenKeys(combined), result.secondaryExposures);
+    result.secondaryExposures = combined;
+    result.undelegatedSecondaryExposures = undelegated;
+    result.allocatedExperimentName = delegateName;
+    result.explicitParameters = delegate.explicitParameters;
+    return result;
+  }
+
+  function topLevel(index: Map<string, CompiledSpec>, user: StatsigUser, name: string): EvaluationResult {
+    try {
+      const environment = fixedEnvironment ?? (user as StatsigUser | null | undefined)?.statsigEnvironment;
+      return evaluateIn(index, name, { user: user ?? {}, environment, depth: 0 });
+    } catch (error) {
+      const spec = index.get(name);
+      const json = spec ? spec.defaultJson : EMPTY_JSON;
+      return plainResult(
+        name,
+        'Error',
+        '',
+        json,
+        spec,
+        error instanceof Error ? error.message : String(error),
+      );
+    }
+  }
+
+  return {
+    checkGate: (user, name) => topLevel(gates, user, name),
+    getConfig: (user, name) => topLevel(configs, user, name),
+    getExperiment: (user, name) => topLevel(configs, user, name),
+    getLayer: (user, name) => topLevel(layers, user, name),
+    time: typeof payload.time === 'number' ? payload.time : 0,
+    diagnostics: problems,
+    gateNames: [...gates.keys()],
+    configNames: [...configs.keys()],
+    layerNames: [...layers.keys()],
+  };
+}

@@ -1,0 +1,22 @@
+export { createEvaluator, type Evaluator, type EvaluatorOptions } from './evaluator.js';
+export {
+  type Bucketer,
+  createBucketer,
+  djb2,
+  hash64,
+  idListEntryHash,
+  PASS_PERCENTAGE_BUCKETS,
+  sha256Base64,
+  USER_BUCKET_COUNT,
+} from './hash/bucket.js';
+export type {
+  ConfigSpecs,
+  EvaluationReason,
+  EvaluationResult,
+  IdListSource,
+  SecondaryExposure,
+  Spec,
+  SpecCondition,
+  SpecRule,
+  StatsigUser,
+} from './types.js';
