@@ -1,20 +1,23 @@
 /**
  * Evaluations per second of @switchyard/core against statsig-node 6.5.2 on identical specs
- * and users, in the same process. Run: npm run bench -w @switchyard/core
+ * and users, in the same process, plus @openfeature/flagd-core (the fastest other peer we
+ * know of) on equivalent flag definitions. Run: npm run bench -w @switchyard/core
  *
  * statsig-node is measured two ways: its public `checkGate` with exposure logging disabled
  * (what an application pays) and its internal `Evaluator.checkGate` (the evaluator alone,
  * without argument validation, user normalisation and error boundary). The speed-up is
  * reported against the faster of the two.
  */
+import { FlagdCore } from '@openfeature/flagd-core';
 import { createEvaluator, type StatsigUser } from '@switchyard/core';
 import statsigModule from 'statsig-node';
+import { FLAGD_SCENARIOS, toFlagdContext } from './flagd-scenarios.js';
 import { GATE, makeUsers, SCENARIOS } from './scenarios.js';
 
 const USER_COUNT = Number(process.env.BENCH_USERS ?? 200_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
-type Check = (user: StatsigUser) => boolean;
+type Check<T = StatsigUser> = (input: T) => boolean;
 
 interface StatsigServerLike {
   initializeAsync(): Promise<unknown>;
@@ -50,15 +53,15 @@ async function statsigChecks(
 }
 
 /** Best-of-rounds nanoseconds per evaluation over all users, and how many passed. */
-function measure(check: Check, users: StatsigUser[]): { nsPerEval: number; passed: number } {
+function measure<T>(check: Check<T>, inputs: T[]): { nsPerEval: number; passed: number } {
   let best = Number.POSITIVE_INFINITY;
   let passed = 0;
   for (let round = 0; round < ROUNDS; round++) {
     let count = 0;
     const start = process.hrtime.bigint();
-    for (let i = 0; i < users.length; i++) if (check(users[i] as StatsigUser)) count++;
+    for (let i = 0; i < inputs.length; i++) if (check(inputs[i] as T)) count++;
     const elapsed = Number(process.hrtime.bigint() - start);
-    best = Math.min(best, elapsed / users.length);
+    best = Math.min(best, elapsed / inputs.length);
     passed = count;
   }
   return { nsPerEval: best, passed };
@@ -83,9 +86,12 @@ async function main(): Promise<void> {
     'switchyard',
     'statsig-node evaluator',
     'statsig-node checkGate',
-    'speed-up',
-    'passed (ours/theirs)',
+    'speed-up vs statsig',
+    'flagd-core',
+    'passed (ours/statsig)',
   ];
+  const flagdContexts = users.map(toFlagdContext);
+  const silent = { error() {}, warn() {}, info() {}, debug() {} };
   const rows: string[][] = [];
   for (const scenario of SCENARIOS) {
     const ours = createEvaluator(scenario.specs);
@@ -99,6 +105,12 @@ async function main(): Promise<void> {
     const b = measure(theirs.evaluator, users);
     const c = measure(theirs.publicApi, users);
     theirs.close();
+    const flagd = new FlagdCore();
+    flagd.setConfigurations(FLAGD_SCENARIOS[scenario.id] as string);
+    const flagdCheck: Check<Record<string, unknown>> = (context) =>
+      flagd.resolveBooleanEvaluation(GATE, false, context as never, silent).value;
+    measure(flagdCheck, flagdContexts.slice(0, 20_000));
+    const d = measure(flagdCheck, flagdContexts);
     const fastestPeer = Math.min(b.nsPerEval, c.nsPerEval);
     rows.push([
       `${scenario.id} ${scenario.title}`,
@@ -106,6 +118,7 @@ async function main(): Promise<void> {
       `${format(b.nsPerEval)} (${perSecond(b.nsPerEval)})`,
       `${format(c.nsPerEval)} (${perSecond(c.nsPerEval)})`,
       `${(fastestPeer / a.nsPerEval).toFixed(1)}x`,
+      `${format(d.nsPerEval)} (${perSecond(d.nsPerEval)})`,
       `${a.passed}/${b.passed}`,
     ]);
     if (a.passed !== b.passed || b.passed !== c.passed) {

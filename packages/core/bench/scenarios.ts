@@ -49,7 +49,7 @@ function dcs(rules: SpecRule[]): ConfigSpecs {
   };
 }
 
-const COUNTRIES = [
+export const COUNTRIES = [
   'NZ',
   'IS',
   'LU',
