@@ -10,8 +10,7 @@ const email = { var: 'email' };
 const enabled = (targeting?: unknown) => ({
   state: 'ENABLED',
   variants: { on: true, off: false },
-  defaultVariant: 'off',
-  ...(targeting === undefined ? { defaultVariant: 'on' } : { targeting }),
+  ...(targeting === undefined ? { defaultVariant: 'on' } : { defaultVariant: 'off', targeting }),
 });
 const rollout = (percent: number) => ({
   fractional: [
