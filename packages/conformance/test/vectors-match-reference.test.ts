@@ -20,7 +20,9 @@ describe('conformance vectors', () => {
 
   it('are numbered, versioned and carry unique case ids', () => {
     const files = loadVectorFiles();
-    expect(files.map((file) => file.name.slice(0, 2))).toEqual(files.map((_, i) => String(i + 1).padStart(2, '0')));
+    expect(files.map((file) => file.name.slice(0, 2))).toEqual(
+      files.map((_, i) => String(i + 1).padStart(2, '0')),
+    );
     for (const file of files) {
       const ids = [...(file.cases ?? []), ...(file.hashCases ?? [])].map((c) => c.id);
       expect(new Set(ids).size, file.name).toBe(ids.length);
