@@ -101,3 +101,34 @@ export function compileSpec(spec: Spec, ctx: ConditionContext): CompiledSpec {
   }
   return { ...base, rules };
 }
+
+/**
+ * Compiles one spec without ever throwing: hostile JSON (e.g. an object whose `toString` is
+ * not a function, where a string is expected) makes that spec `InvalidSpec`, not the payload.
+ */
+export function compileSpecSafely(spec: Spec, ctx: ConditionContext): CompiledSpec {
+  try {
+    return compileSpec(spec, ctx);
+  } catch (error) {
+    let name = '';
+    try {
+      name = String(spec?.name);
+    } catch {
+      // An unprintable name; the spec stays unreachable by name.
+    }
+    const invalid = `cannot compile: ${error instanceof Error ? error.message : 'unknown error'}`;
+    return {
+      name,
+      entity: null,
+      enabled: false,
+      idType: null,
+      defaultJson: EMPTY_JSON,
+      explicitParameters: null,
+      isActive: false,
+      version: null,
+      source: spec,
+      rules: [],
+      invalid,
+    };
+  }
+}

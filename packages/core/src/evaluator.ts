@@ -1,5 +1,5 @@
 import type { ConditionContext } from './compile-condition.js';
-import { type CompiledSpec, compileSpec, EMPTY_JSON } from './compile-spec.js';
+import { type CompiledSpec, compileSpecSafely, EMPTY_JSON } from './compile-spec.js';
 import { type EvaluationRun, UNSUPPORTED } from './evaluation-run.js';
 import type {
   ConfigSpecs,
@@ -134,7 +134,7 @@ export function createEvaluator(specs: ConfigSpecs, options: EvaluatorOptions = 
     now: options.clock ?? systemClock,
     targetAppID: options.targetAppID ?? (typeof payload.app_id === 'string' ? payload.app_id : null),
   };
-  const compile = (spec: Spec) => compileSpec(spec, context);
+  const compile = (spec: Spec) => compileSpecSafely(spec, context);
   const gates = indexSpecs(payload.feature_gates, 'feature_gates', compile, problems);
   const configs = indexSpecs(payload.dynamic_configs, 'dynamic_configs', compile, problems);
   const layers = indexSpecs(payload.layer_configs, 'layer_configs', compile, problems);

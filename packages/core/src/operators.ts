@@ -77,6 +77,7 @@ function membership(target: unknown, caseInsensitive: boolean, exactSpelling: bo
     };
   }
   const items = target.filter((item) => item != null).map((item) => normalise(String(item), caseInsensitive));
+  if (items.length === 0) return never;
   return (value) => {
     if (value == null) return false;
     const text = normalise(String(value), caseInsensitive);
@@ -91,6 +92,7 @@ function normalise(text: string, lower: boolean): string {
 function stringMatchAny(target: unknown, match: (value: string, item: string) => boolean): ValuePredicate {
   if (!Array.isArray(target)) return never;
   const items = target.filter((item) => item != null).map((item) => String(item).toLowerCase());
+  if (items.length === 0) return never;
   return (value) => {
     if (value == null) return false;
     const text = String(value).toLowerCase();
@@ -108,8 +110,13 @@ function regexMatch(target: unknown): ValuePredicate {
     return never;
   }
   return (value) => {
-    const text = String(value);
-    return text.length < 1000 && pattern.test(text);
+    // statsig-node runs this inside a try: a value that cannot become a string just fails.
+    try {
+      const text = String(value);
+      return text.length < 1000 && pattern.test(text);
+    } catch {
+      return false;
+    }
   };
 }
 
@@ -123,6 +130,8 @@ function timeInMs(time: unknown): number {
 
 /** A date operand as statsig-node reads it: strings through `new Date`, then as epoch; numbers as epoch s or ms. */
 function toEpochMs(input: unknown): number {
+  // `new Date(x)` throws on these in statsig-node, whose try/catch then answers false.
+  if (typeof input === 'bigint' || typeof input === 'symbol') return Number.NaN;
   if (typeof input === 'string') {
     const parsed = new Date(input).getTime();
     if (!Number.isNaN(parsed)) return parsed;
@@ -136,12 +145,22 @@ function localMidnight(epochMs: number): number {
 
 function dateCompare(target: unknown, compare: (a: number, b: number) => boolean): ValuePredicate {
   if (target == null) return never;
-  const b = toEpochMs(target);
+  // statsig-node converts both sides inside a try/catch; anything that throws compares false.
+  let b: number;
+  try {
+    b = toEpochMs(target);
+  } catch {
+    return never;
+  }
   if (Number.isNaN(b)) return never;
   return (value) => {
     if (value == null) return false;
-    const a = toEpochMs(value);
-    return !Number.isNaN(a) && compare(a, b);
+    try {
+      const a = toEpochMs(value);
+      return !Number.isNaN(a) && compare(a, b);
+    } catch {
+      return false;
+    }
   };
 }
 
@@ -149,7 +168,8 @@ function arrayContains(target: unknown, decide: (values: Set<unknown>, items: un
   if (!Array.isArray(target)) return never;
   // Each target item also matches as parseInt(item): "2" finds a numeric 2 in the user's array.
   // biome-ignore lint/correctness/useParseIntRadix: statsig-node passes no radix, so "0x10" is 16.
-  const items = target.map((item) => [item, Number.parseInt(item as string)]);
+  // Array.from reads holes as undefined, as statsig-node's index loop does.
+  const items = Array.from(target, (item) => [item, Number.parseInt(item as string)]);
   return (value: unknown) => Array.isArray(value) && decide(new Set(value), items);
 }
 

@@ -18,11 +18,15 @@ export interface Bucketer {
 }
 
 export function createBucketer(prefix: string, modulus: number): Bucketer {
-  const prepared: Sha256Prefix = createSha256Prefix(prefix);
   const shiftMod = TWO_POW_32 % modulus;
+  // A prefix ending inside a surrogate pair cannot be encoded on its own, so it is hashed whole
+  // with each suffix. Evaluator prefixes end in "." and never take this path.
+  const last = prefix.charCodeAt(prefix.length - 1);
+  const splitsPair = last >= 0xd800 && last < 0xe000;
+  const prepared: Sha256Prefix = createSha256Prefix(splitsPair ? '' : prefix);
   return {
     bucket(suffix: string): number {
-      const digest = sha256WithPrefix(prepared, suffix, scratch);
+      const digest = sha256WithPrefix(prepared, splitsPair ? prefix + suffix : suffix, scratch);
       return ((((digest.hi % modulus) * shiftMod) % modulus) + (digest.lo % modulus)) % modulus;
     },
   };
@@ -53,7 +57,11 @@ export function toBase64(bytes: Uint8Array): string {
   return out;
 }
 
-/** base64(SHA-256(`input`)): Statsig's `sha256` name hashing for client responses. */
+/**
+ * base64(SHA-256(`input`)): Statsig's `sha256` name hashing for client responses.
+ * Standard SHA-256 throughout. statsig-node's own port differs for the empty string only (it
+ * never pads an empty message), so "" hashes to another value there; see bucket.test.ts.
+ */
 export function sha256Base64(input: string): string {
   return toBase64(sha256(input));
 }

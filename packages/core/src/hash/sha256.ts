@@ -152,7 +152,11 @@ function finish(): void {
   compress();
 }
 
-/** Absorbs the complete blocks of `prefix` once, for many later {@link sha256WithPrefix} calls. */
+/**
+ * Absorbs the complete blocks of `prefix` once, for many later {@link sha256WithPrefix} calls.
+ * The prefix must not end inside a surrogate pair (it is encoded on its own); `createBucketer`
+ * checks that for its callers.
+ */
 export function createSha256Prefix(prefix: string): Sha256Prefix {
   state.set(INITIAL_STATE);
   filled = 0;
