@@ -167,8 +167,8 @@ function dateCompare(target: unknown, compare: (a: number, b: number) => boolean
 function arrayContains(target: unknown, decide: (values: Set<unknown>, items: unknown[][]) => boolean) {
   if (!Array.isArray(target)) return never;
   // Each target item also matches as parseInt(item): "2" finds a numeric 2 in the user's array.
-  // biome-ignore lint/correctness/useParseIntRadix: statsig-node passes no radix, so "0x10" is 16.
   // Array.from reads holes as undefined, as statsig-node's index loop does.
+  // biome-ignore lint/correctness/useParseIntRadix: statsig-node passes no radix, so "0x10" is 16.
   const items = Array.from(target, (item) => [item, Number.parseInt(item as string)]);
   return (value: unknown) => Array.isArray(value) && decide(new Set(value), items);
 }
