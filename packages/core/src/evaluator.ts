@@ -47,6 +47,28 @@ const MAX_NESTING = 64;
 class NestingTooDeep extends Error {}
 
 const systemClock = () => Date.now();
+
+/**
+ * statsig-node keeps specs in plain objects, so a name such as "constructor", "toString" or
+ * "__proto__" finds an Object.prototype member, which it evaluates as a disabled spec (rule
+ * "disabled", value false). Reproduced so results agree for every name, not just real ones.
+ */
+const BUILT_IN_MEMBER: CompiledSpec = {
+  name: '',
+  entity: null,
+  enabled: false,
+  idType: null,
+  defaultJson: EMPTY_JSON,
+  rules: [],
+  explicitParameters: null,
+  isActive: false,
+  version: null,
+  source: {} as Spec,
+};
+
+function lookup(index: Map<string, CompiledSpec>, name: string): CompiledSpec | undefined {
+  return index.get(name) ?? (name in Object.prototype ? BUILT_IN_MEMBER : undefined);
+}
 const noIdLists: IdListSource = { get: () => undefined };
 
 function plainResult(
@@ -140,7 +162,7 @@ export function createEvaluator(specs: ConfigSpecs, options: EvaluatorOptions = 
   const layers = indexSpecs(payload.layer_configs, 'layer_configs', compile, problems);
 
   function evaluateIn(index: Map<string, CompiledSpec>, name: string, run: EvaluationRun): EvaluationResult {
-    const spec = index.get(name);
+    const spec = lookup(index, name);
     if (!spec) return plainResult(name, 'Unrecognized', '', EMPTY_JSON, undefined);
     if (run.depth >= MAX_NESTING) throw new NestingTooDeep(`gates nest deeper than ${MAX_NESTING}: a cycle?`);
     run.depth++;
@@ -183,7 +205,7 @@ export function createEvaluator(specs: ConfigSpecs, options: EvaluatorOptions = 
       if (!matched) continue;
 
       if (rule.configDelegate !== null) {
-        const delegate = configs.get(rule.configDelegate);
+        const delegate = lookup(configs, rule.configDelegate);
         if (delegate) return delegateTo(delegate, rule.configDelegate, exposures, run);
       }
       const pass = rule.passes(user);

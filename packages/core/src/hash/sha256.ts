@@ -6,13 +6,20 @@
  * 74-byte constant prefix plus a short unit ID. Absorbing the prefix's full 64-byte blocks once
  * (the "midstate") halves the work per check, and running the compression on plain int32
  * locals with no per-call allocation makes one check cost a few hundred nanoseconds instead of
- * the ~2.7 us of a `createHash` round trip. The output is checked against node:crypto and
- * statsig-node's own hash in sha256.test.ts.
+ * the ~2.7 us of a `createHash` round trip. sha256.test.ts checks it against statsig-node's own
+ * SHA-256 for arbitrary text, and against node:crypto where the two agree.
  *
- * Text encoding follows statsig-node 6 exactly: UTF-8, except that a UTF-16 surrogate code
- * unit is always combined with the following unit, even when the pair is malformed (a lone
- * surrogate). TextEncoder would emit U+FFFD instead; that would move such users to another
- * bucket than Statsig's SDKs put them in.
+ * It reproduces statsig-node 6.5.2's SHA-256 bit for bit, including three departures from
+ * the standard, so every user lands in the bucket statsig-node puts them in (a deployment
+ * that mixes statsig-node servers with our SDKs and /initialize must agree with itself):
+ * 1. Encoding: UTF-8, except that a UTF-16 surrogate unit always joins the following unit,
+ *    even when the pair is malformed (TextEncoder would emit U+FFFD).
+ * 2. Stale padding: when the last block holds 56-63 message bytes, the length goes in an extra
+ *    block, and statsig-node starts that block with the bytes of the last character that
+ *    straddled a block boundary (zero if none did) instead of zeros. Only IDs with multi-byte
+ *    characters are affected; ASCII input always hashes to the standard digest.
+ * 3. The empty message is never padded: its digest is the compression of one all-zero block.
+ * Statsig's newer Rust core hashes these rare inputs to the standard digest.
  */
 
 const K = new Int32Array([
@@ -40,6 +47,8 @@ export interface Sha256Prefix {
   readonly tailLength: number;
   /** Byte length of the whole prefix, for the length padding. */
   readonly byteLength: number;
+  /** statsig-node's stale padding word after the prefix (see `carry`). */
+  readonly carry: number;
 }
 
 /** The first eight digest bytes as two unsigned 32-bit words, big-endian. */
@@ -57,6 +66,11 @@ const state = new Int32Array(8);
 let filled = 0;
 /** Bytes hashed in all, including the prefix. */
 let total = 0;
+/**
+ * statsig-node's stale padding word: the bytes that spilled into a new block when the most
+ * recently completed block ended inside a character (0 when it ended on a character boundary).
+ */
+let carry = 0;
 
 function pushByte(byte: number): void {
   const index = filled >>> 2;
@@ -67,7 +81,13 @@ function pushByte(byte: number): void {
   if (++filled === 64) {
     compress();
     filled = 0;
+    carry = 0;
   }
+}
+
+/** After a character of `length` bytes: if a block completed inside it, remember the spill. */
+function noteSpill(length: number): void {
+  if (filled > 0 && filled < length) carry = w[0] as number;
 }
 
 /** Appends `text` in statsig-node's UTF-8 variant. */
@@ -79,10 +99,12 @@ function pushText(text: string): void {
     } else if (code < 0x800) {
       pushByte(0xc0 | (code >>> 6));
       pushByte(0x80 | (code & 0x3f));
+      noteSpill(2);
     } else if (code < 0xd800 || code >= 0xe000) {
       pushByte(0xe0 | (code >>> 12));
       pushByte(0x80 | ((code >>> 6) & 0x3f));
       pushByte(0x80 | (code & 0x3f));
+      noteSpill(3);
     } else {
       // Any surrogate joins with the next unit; past the end that unit reads as 0 (NaN & 0x3ff).
       code = 0x10000 + (((code & 0x3ff) << 10) | (text.charCodeAt(++i) & 0x3ff));
@@ -90,6 +112,7 @@ function pushText(text: string): void {
       pushByte(0x80 | ((code >>> 12) & 0x3f));
       pushByte(0x80 | ((code >>> 6) & 0x3f));
       pushByte(0x80 | (code & 0x3f));
+      noteSpill(4);
     }
   }
 }
@@ -136,9 +159,17 @@ function compress(): void {
   state[7] = ((state[7] as number) + h) | 0;
 }
 
-/** Pads the message (0x80, zeros, 64-bit bit length) and runs the last block(s). */
+/** Pads the message (0x80, zeros, 64-bit bit length) and runs the last block(s), as statsig-node does. */
 function finish(): void {
   const messageBytes = total;
+  if (messageBytes === 0) {
+    // Quirk 3: no 0x80 and a zero length, so one all-zero block.
+    w.fill(0, 0, 16);
+    compress();
+    return;
+  }
+  const lastBlockBytes = filled;
+  const staleWord = carry;
   pushByte(0x80);
   if (filled > 56) {
     for (let i = (filled + 3) >>> 2; i < 16; i++) w[i] = 0;
@@ -146,6 +177,8 @@ function finish(): void {
     filled = 0;
   }
   for (let i = (filled + 3) >>> 2; i < 14; i++) w[i] = 0;
+  // Quirk 2: the extra length block starts with the stale spill instead of zeros.
+  if (lastBlockBytes >= 56) w[0] = staleWord;
   const bitLength = messageBytes * 8;
   w[14] = Math.floor(bitLength / 0x100000000);
   w[15] = bitLength | 0;
@@ -161,12 +194,14 @@ export function createSha256Prefix(prefix: string): Sha256Prefix {
   state.set(INITIAL_STATE);
   filled = 0;
   total = 0;
+  carry = 0;
   pushText(prefix);
   return {
     state: state.slice(),
     tailWords: w.slice(0, 16),
     tailLength: filled,
     byteLength: total,
+    carry,
   };
 }
 
@@ -188,6 +223,7 @@ export function sha256WithPrefix(
   for (let i = 0, n = (tailLength + 3) >>> 2; i < n; i++) w[i] = tailWords[i] as number;
   filled = tailLength;
   total = prefix.byteLength;
+  carry = prefix.carry;
   pushText(suffix);
   finish();
   into.hi = (state[0] as number) >>> 0;
