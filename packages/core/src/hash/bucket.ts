@@ -19,14 +19,14 @@ export interface Bucketer {
 
 export function createBucketer(prefix: string, modulus: number): Bucketer {
   const shiftMod = TWO_POW_32 % modulus;
-  // A prefix ending inside a surrogate pair cannot be encoded on its own, so it is hashed whole
-  // with each suffix. Evaluator prefixes end in "." and never take this path.
-  const last = prefix.charCodeAt(prefix.length - 1);
-  const splitsPair = last >= 0xd800 && last < 0xe000;
-  const prepared: Sha256Prefix = createSha256Prefix(splitsPair ? '' : prefix);
+  // A prefix whose last surrogate joins the next unit cannot be absorbed on its own, so it is
+  // hashed whole with each suffix. Evaluator prefixes end in "." and never take this path.
+  const own = createSha256Prefix(prefix);
+  const whole = own.open;
+  const prepared: Sha256Prefix = whole ? createSha256Prefix('') : own;
   return {
     bucket(suffix: string): number {
-      const digest = sha256WithPrefix(prepared, splitsPair ? prefix + suffix : suffix, scratch);
+      const digest = sha256WithPrefix(prepared, whole ? prefix + suffix : suffix, scratch);
       return ((((digest.hi % modulus) * shiftMod) % modulus) + (digest.lo % modulus)) % modulus;
     },
   };

@@ -49,6 +49,11 @@ export interface Sha256Prefix {
   readonly byteLength: number;
   /** statsig-node's stale padding word after the prefix (see `carry`). */
   readonly carry: number;
+  /**
+   * The prefix ends with a surrogate that the encoder joins with the next unit, so hashing a
+   * suffix after this midstate would differ from hashing the whole text (see createBucketer).
+   */
+  readonly open: boolean;
 }
 
 /** The first eight digest bytes as two unsigned 32-bit words, big-endian. */
@@ -90,11 +95,33 @@ function noteSpill(length: number): void {
   if (filled > 0 && filled < length) carry = w[0] as number;
 }
 
-/** Appends `text` in statsig-node's UTF-8 variant. */
-function pushText(text: string): void {
-  for (let i = 0; i < text.length; i++) {
+/**
+ * Appends `text` in statsig-node's UTF-8 variant. Returns true when its last surrogate joined
+ * a unit past the end (the text cannot be hashed apart from what follows it).
+ */
+function pushText(text: string): boolean {
+  let i = 0;
+  for (; i < text.length; i++) {
     let code = text.charCodeAt(i);
     if (code < 0x80) {
+      // Fast path for unit IDs, which are mostly ASCII: four characters fill an aligned word.
+      if ((filled & 3) === 0 && i + 3 < text.length) {
+        const c1 = text.charCodeAt(i + 1);
+        const c2 = text.charCodeAt(i + 2);
+        const c3 = text.charCodeAt(i + 3);
+        if ((c1 | c2 | c3) < 0x80) {
+          w[filled >>> 2] = (code << 24) | (c1 << 16) | (c2 << 8) | c3;
+          i += 3;
+          total += 4;
+          filled += 4;
+          if (filled === 64) {
+            compress();
+            filled = 0;
+            carry = 0;
+          }
+          continue;
+        }
+      }
       pushByte(code);
     } else if (code < 0x800) {
       pushByte(0xc0 | (code >>> 6));
@@ -115,6 +142,7 @@ function pushText(text: string): void {
       noteSpill(4);
     }
   }
+  return i > text.length;
 }
 
 /** Runs the compression function over the block in w[0..15], updating `state`. */
@@ -187,21 +215,22 @@ function finish(): void {
 
 /**
  * Absorbs the complete blocks of `prefix` once, for many later {@link sha256WithPrefix} calls.
- * The prefix must not end inside a surrogate pair (it is encoded on its own); `createBucketer`
- * checks that for its callers.
+ * A prefix ending with a surrogate that joins the next unit cannot be absorbed on its own; its
+ * `open` flag says so, and `createBucketer` then hashes prefix and suffix together.
  */
 export function createSha256Prefix(prefix: string): Sha256Prefix {
   state.set(INITIAL_STATE);
   filled = 0;
   total = 0;
   carry = 0;
-  pushText(prefix);
+  const open = pushText(prefix);
   return {
     state: state.slice(),
     tailWords: w.slice(0, 16),
     tailLength: filled,
     byteLength: total,
     carry,
+    open,
   };
 }
 
