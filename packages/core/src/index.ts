@@ -20,3 +20,4 @@ export type {
   SpecRule,
   StatsigUser,
 } from './types.js';
+export { CONDITION_TYPES, type ConditionType, OPERATORS, type Operator } from './vocabulary.js';

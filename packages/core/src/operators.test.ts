@@ -18,6 +18,7 @@ import { describe, expect, it } from 'vitest';
 import { createEvaluator } from './evaluator.js';
 import { compileOperator } from './operators.js';
 import type { ConfigSpecs, SpecCondition, StatsigUser } from './types.js';
+import { OPERATORS as ALL_OPERATORS, CONDITION_TYPES } from './vocabulary.js';
 
 // ---------------------------------------------------------------------------------------------
 // statsig-node's condition evaluator, driven directly. `environment_field` hands the value
@@ -70,36 +71,8 @@ function check(operator: string, target: unknown, value: unknown): boolean {
   return predicate(value);
 }
 
-const OPERATORS = [
-  'gt',
-  'gte',
-  'lt',
-  'lte',
-  'version_gt',
-  'version_gte',
-  'version_lt',
-  'version_lte',
-  'version_eq',
-  'version_neq',
-  'any',
-  'none',
-  'any_case_sensitive',
-  'none_case_sensitive',
-  'str_starts_with_any',
-  'str_ends_with_any',
-  'str_contains_any',
-  'str_contains_none',
-  'str_matches',
-  'eq',
-  'neq',
-  'before',
-  'after',
-  'on',
-  'array_contains_any',
-  'array_contains_none',
-  'array_contains_all',
-  'not_array_contains_all',
-] as const;
+/** Operators compileOperator handles; the ID-list ones are compiled with the lists, in compile-condition.ts. */
+const OPERATORS = ALL_OPERATORS.filter((op) => !op.endsWith('segment_list'));
 
 /** Each operator as spelled exactly, in upper case, and capitalised (statsig-node precomputes sets only for exact spellings). */
 const SPELLINGS = OPERATORS.flatMap((op) => [op, op.toUpperCase(), op[0]?.toUpperCase() + op.slice(1)]);
@@ -261,6 +234,25 @@ describe('compileOperator: cross-checked edge cases (protocol doc 2.5)', () => {
     expect(compileOperator('', 1)).toBeNull();
     expect(compileOperator('in_segment_list', 'list')).toBeNull(); // compiled by the condition compiler
     expect(theirs('greater_than', 1, 2)).toBe('unsupported');
+  });
+
+  it('supports every operator and condition type of the published vocabulary, and nothing else', () => {
+    for (const op of OPERATORS) expect(compileOperator(op, ['x']), op).not.toBeNull();
+    const evaluator = createEvaluator({
+      feature_gates: [...CONDITION_TYPES, 'nonsense'].map((type) => ({
+        name: type,
+        salt: 's',
+        enabled: true,
+        rules: [
+          { id: 'r', passPercentage: 100, conditions: [{ type, operator: 'any', targetValue: ['x'] }] },
+        ],
+      })),
+      dynamic_configs: [],
+      layer_configs: [],
+    } as unknown as ConfigSpecs);
+    for (const type of CONDITION_TYPES)
+      expect(evaluator.checkGate({ userID: 'u' }, type).reason, type).toBe('Evaluated');
+    expect(evaluator.checkGate({ userID: 'u' }, 'nonsense').reason).toBe('Unsupported');
   });
 });
 

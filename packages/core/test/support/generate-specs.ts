@@ -7,60 +7,11 @@
  * pass percentages, stableID and custom-ID unit types, disabled and unsupported specs.
  */
 import type { ConfigSpecs, Spec, SpecCondition, SpecRule } from '@switchyard/core';
+import { CONDITION_TYPES, OPERATORS, type Operator } from '@switchyard/core';
 import { APP_ID, DAY_MS, FIXED_NOW } from './pools.js';
 import { Rng } from './prng.js';
 
-export const CONDITION_TYPES = [
-  'public',
-  'pass_gate',
-  'fail_gate',
-  'multi_pass_gate',
-  'multi_fail_gate',
-  'ip_based',
-  'ua_based',
-  'user_field',
-  'environment_field',
-  'current_time',
-  'user_bucket',
-  'unit_id',
-  'target_app',
-] as const;
-
-export const OPERATORS = [
-  'gt',
-  'gte',
-  'lt',
-  'lte',
-  'version_gt',
-  'version_gte',
-  'version_lt',
-  'version_lte',
-  'version_eq',
-  'version_neq',
-  'any',
-  'none',
-  'any_case_sensitive',
-  'none_case_sensitive',
-  'str_starts_with_any',
-  'str_ends_with_any',
-  'str_contains_any',
-  'str_contains_none',
-  'str_matches',
-  'eq',
-  'neq',
-  'before',
-  'after',
-  'on',
-  'in_segment_list',
-  'not_in_segment_list',
-  'array_contains_any',
-  'array_contains_none',
-  'array_contains_all',
-  'not_array_contains_all',
-] as const;
-
-export type ConditionType = (typeof CONDITION_TYPES)[number];
-export type Operator = (typeof OPERATORS)[number];
+export { CONDITION_TYPES, OPERATORS };
 
 /** Pass percentages, weighted towards 100 so most rules decide cleanly; decimals included. */
 const PASS_PERCENTAGES: readonly (readonly [number, number])[] = [
