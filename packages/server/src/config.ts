@@ -1,0 +1,45 @@
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+
+/** Server settings from the environment and the command line (`--port` wins over `PORT`). */
+export interface ServerConfig {
+  port: number;
+  host: string;
+  /** `postgres://...`, or the SQLite file under the data directory. */
+  databaseUrl: string;
+  initKeys: { server?: string; client?: string; console?: string };
+  logLevel: string;
+}
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  SWITCHYARD_HOST: z.string().default('0.0.0.0'),
+  SWITCHYARD_DATA_DIR: z.string().default('.switchyard'),
+  DATABASE_URL: z.string().optional(),
+  SWITCHYARD_INIT_SERVER_KEY: z.string().optional(),
+  SWITCHYARD_INIT_CLIENT_KEY: z.string().optional(),
+  SWITCHYARD_INIT_ADMIN_KEY: z.string().optional(),
+  LOG_LEVEL: z.string().default('info'),
+});
+
+export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig {
+  const { values } = parseArgs({
+    args: argv,
+    options: { port: { type: 'string' }, host: { type: 'string' } },
+    allowPositionals: true,
+    strict: false,
+  });
+  const parsed = envSchema.parse({ ...env, ...(typeof values.port === 'string' && { PORT: values.port }) });
+  return {
+    port: parsed.PORT,
+    host: typeof values.host === 'string' ? values.host : parsed.SWITCHYARD_HOST,
+    databaseUrl: parsed.DATABASE_URL || join(parsed.SWITCHYARD_DATA_DIR, 'switchyard.db'),
+    initKeys: {
+      server: parsed.SWITCHYARD_INIT_SERVER_KEY,
+      client: parsed.SWITCHYARD_INIT_CLIENT_KEY,
+      console: parsed.SWITCHYARD_INIT_ADMIN_KEY,
+    },
+    logLevel: parsed.LOG_LEVEL,
+  };
+}

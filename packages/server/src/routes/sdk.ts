@@ -1,0 +1,91 @@
+import { createGunzip } from 'node:zlib';
+import type { FastifyPluginAsync } from 'fastify';
+import { InvalidInputError } from '../errors.js';
+import { authenticate, presentedKey } from '../http/auth.js';
+import type { ConfigSnapshots } from '../services/config-snapshots.js';
+import type { EventStore, IncomingEvent } from '../store/event-store.js';
+import type { KeyStore } from '../store/key-store.js';
+
+/** Statsig SDKs batch at most 1,000 events; 10 MB (after gunzip) leaves room for large metadata. */
+const EVENT_BODY_LIMIT = 10 * 1024 * 1024;
+
+function parseEvents(body: unknown): IncomingEvent[] {
+  const events = (body as { events?: unknown } | null)?.events;
+  if (!Array.isArray(events))
+    throw new InvalidInputError('invalid_request', 'events must be an array', { field: 'body.events' });
+  return events.map((raw, index) => {
+    const event = raw as Record<string, unknown> | null;
+    if (!event || typeof event.eventName !== 'string' || event.eventName.length === 0) {
+      throw new InvalidInputError(
+        'invalid_request',
+        `events[${index}].eventName must be a non-empty string`,
+        {
+          field: `body.events.${index}.eventName`,
+        },
+      );
+    }
+    const user =
+      event.user && typeof event.user === 'object' ? { ...(event.user as Record<string, unknown>) } : null;
+    // Private attributes are for evaluation only and never stored.
+    if (user) delete user.privateAttributes;
+    return {
+      eventName: event.eventName,
+      time: Number(event.time),
+      user,
+      value: event.value ?? null,
+      metadata:
+        event.metadata && typeof event.metadata === 'object'
+          ? (event.metadata as Record<string, unknown>)
+          : null,
+    };
+  });
+}
+
+/**
+ * Statsig's server-SDK protocol (shared/docs/statsig-protocol.md sections 1, 5 and 6):
+ * statsig-node pointed at `http://host/v1` works unchanged.
+ */
+export function sdkRoutes(
+  snapshots: ConfigSnapshots,
+  events: EventStore,
+  keys: KeyStore,
+): FastifyPluginAsync {
+  return async (app) => {
+    // log_event bodies arrive gzip-compressed on first attempts and plain on retries.
+    app.addHook('preParsing', async (request, _reply, payload) => {
+      if (request.headers['content-encoding'] !== 'gzip') return payload;
+      // Fastify checks Content-Length against the bytes received, which are the compressed ones.
+      const inflated = Object.assign(payload.pipe(createGunzip()), { receivedEncodedLength: 0 });
+      payload.on('data', (chunk: Buffer) => {
+        inflated.receivedEncodedLength += chunk.length;
+      });
+      return inflated;
+    });
+
+    app.get<{ Params: { file: string }; Querystring: { sinceTime?: string } }>(
+      '/download_config_specs/:file',
+      async (request, reply) => {
+        const fromPath = request.params.file.replace(/\.json$/, '');
+        const key = await authenticate(keys, fromPath || presentedKey(request), ['server']);
+        const snapshot = await snapshots.current(key.environment);
+        const since = Number(request.query.sinceTime);
+        if (Number.isFinite(since) && since >= snapshot.time) {
+          return reply.send({ has_updates: false, time: snapshot.time });
+        }
+        return reply.type('application/json').send(snapshot.json);
+      },
+    );
+
+    app.post('/get_id_lists', async (request) => {
+      await authenticate(keys, presentedKey(request), ['server']);
+      // ID lists arrive with their own issue; an empty map tells SDKs there are none.
+      return {};
+    });
+
+    app.post('/log_event', { bodyLimit: EVENT_BODY_LIMIT }, async (request, reply) => {
+      const key = await authenticate(keys, presentedKey(request), ['server', 'client']);
+      const stored = await events.append(key.environment, parseEvents(request.body));
+      return reply.status(202).send({ success: true, stored });
+    });
+  };
+}

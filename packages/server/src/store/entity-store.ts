@@ -1,0 +1,230 @@
+import { type Kysely, sql, type Transaction } from 'kysely';
+import { ConflictError, NotFoundError } from '../errors.js';
+import type { Database } from './schema.js';
+
+export interface EntityRecord<T> {
+  kind: string;
+  name: string;
+  version: number;
+  data: T;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface VersionRecord<T> {
+  version: number;
+  data: T;
+  createdAt: number;
+  actor: string;
+}
+
+export interface AuditEntry {
+  id: number;
+  at: number;
+  actor: string;
+  action: string;
+  kind: string;
+  name: string;
+  version: number | null;
+  reason: string | null;
+  diff: { before: unknown; after: unknown };
+}
+
+export interface ChangeContext {
+  actor: string;
+  reason?: string | null;
+  /** Audit action, e.g. `create`, `update`, `disable`, `revert`. */
+  action: string;
+}
+
+/**
+ * Versioned, audited storage of authored objects. Every write runs in one transaction that
+ * also appends the version, the audit entry and bumps the configuration revision, so a crash
+ * never leaves a change without its history.
+ */
+export class EntityStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async get<T>(kind: string, name: string): Promise<EntityRecord<T> | undefined> {
+    const row = await this.db
+      .selectFrom('entities')
+      .selectAll()
+      .where('kind', '=', kind)
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return row && toRecord<T>(row);
+  }
+
+  async list<T>(kind: string): Promise<EntityRecord<T>[]> {
+    const rows = await this.db
+      .selectFrom('entities')
+      .selectAll()
+      .where('kind', '=', kind)
+      .orderBy('name')
+      .execute();
+    return rows.map((row) => toRecord<T>(row));
+  }
+
+  async create<T>(kind: string, name: string, data: T, change: ChangeContext): Promise<EntityRecord<T>> {
+    return this.db.transaction().execute(async (tx) => {
+      const existing = await tx
+        .selectFrom('entities')
+        .select('version')
+        .where('kind', '=', kind)
+        .where('name', '=', name)
+        .executeTakeFirst();
+      if (existing) throw new ConflictError('already_exists', `${kind} "${name}" already exists`, { name });
+      const now = this.clock();
+      const json = JSON.stringify(data);
+      await tx
+        .insertInto('entities')
+        .values({ kind, name, version: 1, data: json, created_at: now, updated_at: now })
+        .execute();
+      await this.record(tx, kind, name, 1, json, null, data, change, now);
+      return { kind, name, version: 1, data, createdAt: now, updatedAt: now };
+    });
+  }
+
+  /**
+   * Replaces the object's data if its current version is `expectedVersion` (optimistic
+   * concurrency); a stale version is a 409 `version_conflict` carrying the current version.
+   */
+  async update<T>(
+    kind: string,
+    name: string,
+    expectedVersion: number | undefined,
+    next: (current: T) => T,
+    change: ChangeContext,
+  ): Promise<EntityRecord<T>> {
+    return this.db.transaction().execute(async (tx) => {
+      const row = await tx
+        .selectFrom('entities')
+        .selectAll()
+        .where('kind', '=', kind)
+        .where('name', '=', name)
+        .executeTakeFirst();
+      if (!row) throw new NotFoundError('not_found', `${kind} "${name}" does not exist`, { name });
+      if (expectedVersion !== undefined && row.version !== expectedVersion) {
+        throw new ConflictError(
+          'version_conflict',
+          `${kind} "${name}" is at version ${row.version}, not ${expectedVersion}`,
+          {
+            currentVersion: row.version,
+          },
+        );
+      }
+      const before = JSON.parse(row.data) as T;
+      const data = next(before);
+      const version = row.version + 1;
+      const now = this.clock();
+      const json = JSON.stringify(data);
+      const updated = await tx
+        .updateTable('entities')
+        .set({ version, data: json, updated_at: now })
+        .where('kind', '=', kind)
+        .where('name', '=', name)
+        .where('version', '=', row.version)
+        .executeTakeFirst();
+      // Another writer got in between the read and this write (possible on Postgres).
+      if (Number(updated.numUpdatedRows) !== 1) {
+        throw new ConflictError('version_conflict', `${kind} "${name}" changed concurrently`, { name });
+      }
+      await this.record(tx, kind, name, version, json, before, data, change, now);
+      return { kind, name, version, data, createdAt: row.created_at, updatedAt: now };
+    });
+  }
+
+  async history<T>(kind: string, name: string): Promise<VersionRecord<T>[]> {
+    const rows = await this.db
+      .selectFrom('entity_versions')
+      .selectAll()
+      .where('kind', '=', kind)
+      .where('name', '=', name)
+      .orderBy('version', 'desc')
+      .execute();
+    return rows.map((row) => ({
+      version: row.version,
+      data: JSON.parse(row.data) as T,
+      createdAt: row.created_at,
+      actor: row.actor,
+    }));
+  }
+
+  async audit(filter: { kind?: string; name?: string; limit?: number } = {}): Promise<AuditEntry[]> {
+    let query = this.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .orderBy('id', 'desc')
+      .limit(filter.limit ?? 100);
+    if (filter.kind) query = query.where('kind', '=', filter.kind);
+    if (filter.name) query = query.where('name', '=', filter.name);
+    const rows = await query.execute();
+    return rows.map((row) => ({ ...row, id: Number(row.id), diff: JSON.parse(row.diff) }));
+  }
+
+  /** The configuration revision and when it last changed (0 before any change). */
+  async revision(): Promise<{ revision: number; changedAt: number }> {
+    const row = await this.db.selectFrom('config_state').selectAll().where('id', '=', 1).executeTakeFirst();
+    return { revision: row?.revision ?? 0, changedAt: row?.changed_at ?? 0 };
+  }
+
+  private async record(
+    tx: Transaction<Database>,
+    kind: string,
+    name: string,
+    version: number,
+    json: string,
+    before: unknown,
+    after: unknown,
+    change: ChangeContext,
+    now: number,
+  ): Promise<void> {
+    await tx
+      .insertInto('entity_versions')
+      .values({ kind, name, version, data: json, created_at: now, actor: change.actor })
+      .execute();
+    await tx
+      .insertInto('audit_log')
+      .values({
+        at: now,
+        actor: change.actor,
+        action: change.action,
+        kind,
+        name,
+        version,
+        reason: change.reason ?? null,
+        diff: JSON.stringify({ before, after }),
+      })
+      .execute();
+    await bumpRevision(tx, now);
+  }
+}
+
+/**
+ * Bumps the configuration revision inside `tx`. `changed_at` becomes the DCS `time` that SDKs
+ * echo back as `sinceTime`, so it must grow with every change even within one millisecond.
+ */
+export async function bumpRevision(tx: Transaction<Database>, now: number): Promise<void> {
+  await tx
+    .updateTable('config_state')
+    .set((eb) => ({
+      revision: eb('revision', '+', 1),
+      changed_at: sql<number>`case when changed_at >= ${now} then changed_at + 1 else ${now} end`,
+    }))
+    .where('id', '=', 1)
+    .execute();
+}
+
+function toRecord<T>(row: Database['entities']): EntityRecord<T> {
+  return {
+    kind: row.kind,
+    name: row.name,
+    version: row.version,
+    data: JSON.parse(row.data) as T,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}

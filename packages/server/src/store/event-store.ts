@@ -1,0 +1,102 @@
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.js';
+
+export interface IncomingEvent {
+  eventName: string;
+  time: number;
+  user: Record<string, unknown> | null;
+  value: unknown;
+  metadata: Record<string, unknown> | null;
+}
+
+export interface StoredEvent {
+  id: number;
+  environment: string;
+  eventName: string;
+  time: number;
+  userID: string | null;
+  unitIDs: Record<string, unknown>;
+  entity: string | null;
+  ruleID: string | null;
+  value: string | null;
+  metadata: Record<string, unknown>;
+}
+
+/** Which metadata key names the exposed entity, per Statsig exposure event. */
+const EXPOSURE_ENTITY_KEY: Record<string, string> = {
+  'statsig::gate_exposure': 'gate',
+  'statsig::config_exposure': 'config',
+  'statsig::layer_exposure': 'config',
+};
+
+function text(value: unknown): string | null {
+  return value === null || value === undefined
+    ? null
+    : typeof value === 'string'
+      ? value
+      : JSON.stringify(value);
+}
+
+/** Durable event storage: exposures and custom events, with the user's unit IDs. */
+export class EventStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async append(environment: string, events: IncomingEvent[]): Promise<number> {
+    if (events.length === 0) return 0;
+    const now = this.clock();
+    const rows = events.map((event) => {
+      const user = event.user ?? {};
+      const metadata = event.metadata ?? {};
+      const entityKey = EXPOSURE_ENTITY_KEY[event.eventName];
+      return {
+        environment,
+        received_at: now,
+        time: Number.isFinite(event.time) ? event.time : now,
+        event_name: event.eventName,
+        user_id: text(user.userID),
+        unit_ids: JSON.stringify({
+          userID: user.userID ?? null,
+          ...((user.customIDs as object | undefined) ?? {}),
+        }),
+        entity: entityKey ? text(metadata[entityKey]) : null,
+        rule_id: entityKey ? text(metadata.ruleID) : null,
+        group_name: null,
+        value: text(event.value),
+        metadata: JSON.stringify(metadata),
+      };
+    });
+    // One statement per chunk keeps well under SQLite's and Postgres's bind-parameter limits.
+    for (let i = 0; i < rows.length; i += 500) {
+      await this.db
+        .insertInto('events')
+        .values(rows.slice(i, i + 500))
+        .execute();
+    }
+    return rows.length;
+  }
+
+  async list(filter: { environment?: string; limit?: number } = {}): Promise<StoredEvent[]> {
+    let query = this.db
+      .selectFrom('events')
+      .selectAll()
+      .orderBy('id')
+      .limit(filter.limit ?? 1000);
+    if (filter.environment) query = query.where('environment', '=', filter.environment);
+    const rows = await query.execute();
+    return rows.map((row) => ({
+      id: Number(row.id),
+      environment: row.environment,
+      eventName: row.event_name,
+      time: row.time,
+      userID: row.user_id,
+      unitIDs: JSON.parse(row.unit_ids),
+      entity: row.entity,
+      ruleID: row.rule_id,
+      value: row.value,
+      metadata: JSON.parse(row.metadata),
+    }));
+  }
+}

@@ -1,0 +1,98 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import type { SqlDialectName } from './database.js';
+
+/**
+ * Schema migrations, in order. They run at every start (already-applied ones are skipped) and
+ * are written once for both databases; `dialect` covers the few places where they differ.
+ */
+function migrations(dialect: SqlDialectName): Record<string, Migration> {
+  const time = 'bigint';
+  // An auto-numbered primary key: SQLite's rowid alias, Postgres's bigserial.
+  const withId = (db: Kysely<unknown>, table: string) =>
+    db.schema
+      .createTable(table)
+      .addColumn('id', dialect === 'postgres' ? 'bigserial' : 'integer', (c) =>
+        dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+      );
+  return {
+    '0001-initial': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('environments')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('created_at', time, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('api_keys')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('environment', 'text', (c) => c.notNull().references('environments.name'))
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('key_hash', 'text', (c) => c.notNull().unique())
+          .addColumn('key_prefix', 'text', (c) => c.notNull())
+          .addColumn('created_at', time, (c) => c.notNull())
+          .addColumn('revoked_at', time)
+          .addColumn('last_used_at', time)
+          .execute();
+        await db.schema
+          .createTable('entities')
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('version', 'integer', (c) => c.notNull())
+          .addColumn('data', 'text', (c) => c.notNull())
+          .addColumn('created_at', time, (c) => c.notNull())
+          .addColumn('updated_at', time, (c) => c.notNull())
+          .addPrimaryKeyConstraint('entities_pk', ['kind', 'name'])
+          .execute();
+        await db.schema
+          .createTable('entity_versions')
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('version', 'integer', (c) => c.notNull())
+          .addColumn('data', 'text', (c) => c.notNull())
+          .addColumn('created_at', time, (c) => c.notNull())
+          .addColumn('actor', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('entity_versions_pk', ['kind', 'name', 'version'])
+          .execute();
+        await withId(db, 'audit_log')
+          .addColumn('at', time, (c) => c.notNull())
+          .addColumn('actor', 'text', (c) => c.notNull())
+          .addColumn('action', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('version', 'integer')
+          .addColumn('reason', 'text')
+          .addColumn('diff', 'text', (c) => c.notNull())
+          .execute();
+        await withId(db, 'events')
+          .addColumn('environment', 'text', (c) => c.notNull())
+          .addColumn('received_at', time, (c) => c.notNull())
+          .addColumn('time', time, (c) => c.notNull())
+          .addColumn('event_name', 'text', (c) => c.notNull())
+          .addColumn('user_id', 'text')
+          .addColumn('unit_ids', 'text', (c) => c.notNull())
+          .addColumn('entity', 'text')
+          .addColumn('rule_id', 'text')
+          .addColumn('group_name', 'text')
+          .addColumn('value', 'text')
+          .addColumn('metadata', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('config_state')
+          .addColumn('id', 'integer', (c) => c.primaryKey())
+          .addColumn('revision', 'integer', (c) => c.notNull())
+          .addColumn('changed_at', time, (c) => c.notNull())
+          .execute();
+        await sql`insert into config_state (id, revision, changed_at) values (1, 0, 0)`.execute(db);
+      },
+    },
+  };
+}
+
+export async function migrateToLatest(db: Kysely<unknown>, dialect: SqlDialectName): Promise<void> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations(dialect) };
+  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  const failed = results?.find((result) => result.status === 'Error');
+  if (error || failed) {
+    throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);
+  }
+}
