@@ -1,7 +1,8 @@
 /**
  * The conformance vector format. One JSON file per topic under `vectors/`, named
  * `NN-topic.json` and run in number order. A file declares the `specVersion` of the format it
- * uses; a host that only understands an older major version must skip it with a reason.
+ * uses; the loader refuses a file whose major version differs from SPEC_VERSION, so a format
+ * change cannot be half-understood silently.
  */
 
 /** Format version of the vector files. Bump the major version on an incompatible change. */

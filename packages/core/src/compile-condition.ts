@@ -18,7 +18,8 @@ export interface ConditionContext {
   readonly evaluateGate: NestedGateEvaluator;
   readonly idLists: IdListSource;
   readonly now: () => number;
-  readonly targetAppID: string | null;
+  /** The target app for `target_app` conditions, as given (statsig-node compares whatever app_id holds). */
+  readonly targetAppID: unknown;
 }
 
 export interface CompiledConditionInfo {
@@ -76,11 +77,19 @@ function compileMultiGateCondition(
   return { evaluate, readsGates: true };
 }
 
+/** Condition types that read a named field. */
+const FIELD_TYPES = new Set(['user_field', 'ip_based', 'ua_based', 'environment_field']);
+
 function compileValueSource(
   type: string,
   condition: SpecCondition,
   ctx: ConditionContext,
 ): ValueSource | string {
+  // statsig-node lowercases the field name and throws on a non-string (its error boundary then
+  // answers false with rule ""); Unsupported gives the same answer.
+  if (FIELD_TYPES.has(type) && condition.field != null && typeof condition.field !== 'string') {
+    return `condition field must be a string, got ${typeof condition.field}`;
+  }
   switch (type) {
     case 'user_field': {
       const read = createFieldReader(condition.field);

@@ -14,6 +14,8 @@ export interface CompiledRule {
   readonly conditions: readonly CompiledCondition[];
   /** Some condition evaluates other gates, so the rule collects secondary exposures. */
   readonly readsGates: boolean;
+  /** `rule "<id>" is unsupported: <why>` when a condition of this rule always is. */
+  readonly unsupported: string | null;
   /** Whether a user who matched the conditions is inside the pass percentage. */
   readonly passes: (user: Parameters<UnitIDResolver>[0]) => boolean;
 }
@@ -25,13 +27,11 @@ export interface CompiledSpec {
   readonly idType: string | null;
   readonly defaultJson: Record<string, unknown>;
   readonly rules: readonly CompiledRule[];
-  readonly explicitParameters: string[] | null;
+  readonly explicitParameters: readonly string[] | null;
   readonly isActive: boolean;
   readonly version: number | null;
   /** Set when the spec could not be compiled; it then evaluates to its default with reason InvalidSpec. */
   readonly invalid?: string;
-  /** The raw spec as received. */
-  readonly source: Spec;
 }
 
 /** Deep-copies JSON so results can hand out frozen values without exposing the caller's input. */
@@ -68,6 +68,7 @@ function compileRule(spec: Spec, rule: SpecRule, ctx: ConditionContext): Compile
   const rawConditions = rule.conditions ?? [];
   if (!Array.isArray(rawConditions)) return `rule "${rule.id}": conditions is not an array`;
   const compiled = rawConditions.map((condition) => compileCondition(condition, ctx));
+  const why = compiled.find((condition) => condition.unsupported)?.unsupported;
   return {
     id: rule.id,
     groupName: rule.groupName ?? null,
@@ -76,6 +77,7 @@ function compileRule(spec: Spec, rule: SpecRule, ctx: ConditionContext): Compile
     configDelegate: rule.configDelegate ?? null,
     conditions: compiled.map((condition) => condition.evaluate),
     readsGates: compiled.some((condition) => condition.readsGates),
+    unsupported: why ? `rule "${rule.id}" is unsupported: ${why}` : null,
     passes: compilePassPercentage(spec, rule),
   };
 }
@@ -87,10 +89,11 @@ export function compileSpec(spec: Spec, ctx: ConditionContext): CompiledSpec {
     enabled: Boolean(spec?.enabled),
     idType: typeof spec?.idType === 'string' ? spec.idType : null,
     defaultJson: toJsonObject(spec?.defaultValue),
-    explicitParameters: Array.isArray(spec?.explicitParameters) ? [...spec.explicitParameters] : null,
+    explicitParameters: Array.isArray(spec?.explicitParameters)
+      ? Object.freeze([...spec.explicitParameters])
+      : null,
     isActive: spec?.isActive === true,
     version: typeof spec?.version === 'number' ? spec.version : null,
-    source: spec,
   };
   if (!Array.isArray(spec?.rules)) return { ...base, rules: [], invalid: 'rules is not an array' };
   const rules: CompiledRule[] = [];
@@ -116,19 +119,22 @@ export function compileSpecSafely(spec: Spec, ctx: ConditionContext): CompiledSp
     } catch {
       // An unprintable name; the spec stays unreachable by name.
     }
-    const invalid = `cannot compile: ${error instanceof Error ? error.message : 'unknown error'}`;
     return {
+      ...UNCOMPILABLE,
       name,
-      entity: null,
-      enabled: false,
-      idType: null,
-      defaultJson: EMPTY_JSON,
-      explicitParameters: null,
-      isActive: false,
-      version: null,
-      source: spec,
-      rules: [],
-      invalid,
+      invalid: `cannot compile: ${error instanceof Error ? error.message : 'unknown error'}`,
     };
   }
 }
+
+const UNCOMPILABLE: CompiledSpec = {
+  name: '',
+  entity: null,
+  enabled: false,
+  idType: null,
+  defaultJson: EMPTY_JSON,
+  explicitParameters: null,
+  isActive: false,
+  version: null,
+  rules: [],
+};

@@ -5,8 +5,14 @@ export interface EvaluationRun {
   readonly user: StatsigUser;
   /** The effective `statsigEnvironment` (options.environment, DCS default, or the user's own). */
   readonly environment: unknown;
-  /** Nesting depth of gate and delegate evaluations, to stop reference cycles. */
-  depth: number;
+  /**
+   * Results of gates already evaluated for this check. A gate referenced by several rules (a
+   * holdout, a targeting gate, a shared segment) is evaluated once; without this, gates that
+   * reference shared gates twice take exponential time in the depth of the graph.
+   */
+  gateResults?: Map<string, EvaluationResult>;
+  /** Gates being evaluated right now, to report a reference cycle instead of recursing forever. */
+  gatesInProgress?: Set<string>;
 }
 
 /** What a condition decided: fail, pass, or "unsupported" (which fails the whole spec). */

@@ -1,6 +1,6 @@
 import type { ConditionContext } from './compile-condition.js';
 import { type CompiledSpec, compileSpecSafely, EMPTY_JSON } from './compile-spec.js';
-import { type EvaluationRun, UNSUPPORTED } from './evaluation-run.js';
+import { type EvaluationRun, FAIL, UNSUPPORTED } from './evaluation-run.js';
 import type {
   ConfigSpecs,
   EvaluationReason,
@@ -33,7 +33,10 @@ export interface Evaluator {
   getLayer(user: StatsigUser, name: string): EvaluationResult;
   /** The DCS `time` (last change), or 0 when absent. */
   readonly time: number;
-  /** Problems found while compiling (invalid specs, missing arrays); evaluation still works. */
+  /**
+   * Problems found while compiling: invalid specs, missing arrays, and rules with an unsupported
+   * condition type or operator (those say "unsupported"). Evaluation still works.
+   */
   readonly diagnostics: readonly string[];
   /** Names of specs per namespace. */
   readonly gateNames: readonly string[];
@@ -41,10 +44,7 @@ export interface Evaluator {
   readonly layerNames: readonly string[];
 }
 
-/** Deeper than any real spec graph; reaching it means gates reference each other in a cycle. */
-const MAX_NESTING = 64;
-
-class NestingTooDeep extends Error {}
+class GateCycle extends Error {}
 
 const systemClock = () => Date.now();
 
@@ -63,7 +63,6 @@ const BUILT_IN_MEMBER: CompiledSpec = {
   explicitParameters: null,
   isActive: false,
   version: null,
-  source: {} as Spec,
 };
 
 function lookup(index: Map<string, CompiledSpec>, name: string): CompiledSpec | undefined {
@@ -131,6 +130,9 @@ function indexSpecs(
   for (const spec of list as Spec[]) {
     const compiled = compile(spec);
     if (compiled.invalid) problems.push(`${namespace} "${compiled.name}": ${compiled.invalid}`);
+    for (const rule of compiled.rules) {
+      if (rule.unsupported) problems.push(`${namespace} "${compiled.name}" ${rule.unsupported}`);
+    }
     index.set(compiled.name, compiled);
   }
   return index;
@@ -143,7 +145,8 @@ function indexSpecs(
  * const evaluator = createEvaluator(dcs, { clock: () => Date.now() });
  * evaluator.checkGate({ userID: 'u1', email: 'a@company.com' }, 'new_checkout').value; // true
  */
-export function createEvaluator(specs: ConfigSpecs, options: EvaluatorOptions = {}): Evaluator {
+export function createEvaluator(specs: ConfigSpecs, options: EvaluatorOptions | null = {}): Evaluator {
+  options ??= {};
   const payload = (specs ?? {}) as Partial<ConfigSpecs>;
   const problems: string[] = [];
   const fixedEnvironment =
@@ -151,10 +154,10 @@ export function createEvaluator(specs: ConfigSpecs, options: EvaluatorOptions = 
     (payload.default_environment != null ? { tier: payload.default_environment } : undefined);
 
   const context: ConditionContext = {
-    evaluateGate: (name, run) => evaluateIn(gates, name, run),
+    evaluateGate: evaluateNestedGate,
     idLists: options.idLists ?? noIdLists,
     now: options.clock ?? systemClock,
-    targetAppID: options.targetAppID ?? (typeof payload.app_id === 'string' ? payload.app_id : null),
+    targetAppID: options.targetAppID ?? payload.app_id ?? null,
   };
   const compile = (spec: Spec) => compileSpecSafely(spec, context);
   const gates = indexSpecs(payload.feature_gates, 'feature_gates', compile, problems);
@@ -164,12 +167,24 @@ export function createEvaluator(specs: ConfigSpecs, options: EvaluatorOptions = 
   function evaluateIn(index: Map<string, CompiledSpec>, name: string, run: EvaluationRun): EvaluationResult {
     const spec = lookup(index, name);
     if (!spec) return plainResult(name, 'Unrecognized', '', EMPTY_JSON, undefined);
-    if (run.depth >= MAX_NESTING) throw new NestingTooDeep(`gates nest deeper than ${MAX_NESTING}: a cycle?`);
-    run.depth++;
+    return evaluateSpec(spec, name, run);
+  }
+
+  /** A gate referenced by a condition: evaluated once per check, cycles reported. */
+  function evaluateNestedGate(name: string, run: EvaluationRun): EvaluationResult {
+    const cached = run.gateResults?.get(name);
+    if (cached) return cached;
+    run.gatesInProgress ??= new Set();
+    const inProgress = run.gatesInProgress;
+    if (inProgress.has(name)) throw new GateCycle(`gate "${name}" depends on itself`);
+    inProgress.add(name);
     try {
-      return evaluateSpec(spec, name, run);
+      const result = evaluateIn(gates, name, run);
+      run.gateResults ??= new Map();
+      run.gateResults.set(name, result);
+      return result;
     } finally {
-      run.depth--;
+      inProgress.delete(name);
     }
   }
 
@@ -196,7 +211,7 @@ export function createEvaluator(specs: ConfigSpecs, options: EvaluatorOptions = 
             `rule "${rule.id}" has an unsupported condition`,
           );
         }
-        if (outcome === 0) matched = false;
+        if (outcome === FAIL) matched = false;
       }
       if (rule.readsGates && ruleExposures.length > 0) {
         seen ??= seenKeys(exposures);
@@ -252,7 +267,7 @@ export function createEvaluator(specs: ConfigSpecs, options: EvaluatorOptions = 
   function topLevel(index: Map<string, CompiledSpec>, user: StatsigUser, name: string): EvaluationResult {
     try {
       const environment = fixedEnvironment ?? (user as StatsigUser | null | undefined)?.statsigEnvironment;
-      return evaluateIn(index, name, { user: user ?? {}, environment, depth: 0 });
+      return evaluateIn(index, name, { user: user ?? {}, environment });
     } catch (error) {
       const spec = index.get(name);
       const json = spec ? spec.defaultJson : EMPTY_JSON;

@@ -112,7 +112,7 @@ export interface EvaluationResult {
   /** Layers: the experiment the user was allocated to, if any. */
   allocatedExperimentName: string | null;
   /** Experiments in a layer, and layers delegated to one: the parameters the experiment owns. */
-  explicitParameters: string[] | null;
+  explicitParameters: readonly string[] | null;
   /** The deciding rule is an experiment group (the user is in the experiment). */
   isExperimentGroup: boolean;
   /** The spec's `version`, reported as `configVersion` in exposures. */

@@ -328,7 +328,10 @@ describe('differential: @switchyard/core vs statsig-node 6.5.2', () => {
         clock: () => FIXED_NOW,
         ...(run.environment && { environment: run.environment }),
       });
-      expect(evaluator.diagnostics).toEqual([]);
+      // The generator includes unsupported specs on purpose; nothing else may be reported.
+      const reported = evaluator.diagnostics;
+      expect(reported.filter((problem) => !problem.includes(' is unsupported: '))).toEqual([]);
+      expect(reported.length).toBeGreaterThan(0);
 
       const specs: [Kind, string][] = [
         ...generated.gateNames.map((name): [Kind, string] => ['gate', name]),

@@ -58,9 +58,8 @@ export function toBase64(bytes: Uint8Array): string {
 }
 
 /**
- * base64(SHA-256(`input`)): Statsig's `sha256` name hashing for client responses.
- * Standard SHA-256 throughout. statsig-node's own port differs for the empty string only (it
- * never pads an empty message), so "" hashes to another value there; see bucket.test.ts.
+ * base64(SHA-256(`input`)): Statsig's `sha256` name hashing for client responses, with
+ * statsig-node's digest (standard except for the rare inputs described in sha256.ts, e.g. "").
  */
 export function sha256Base64(input: string): string {
   return toBase64(sha256(input));
