@@ -318,14 +318,39 @@ describe('SDK endpoints', () => {
     ]);
     expect(JSON.stringify(stored)).not.toContain('secret@x.y');
 
-    const malformed = await app.http.inject({
+    const partlyBad = await app.http.inject({
       method: 'POST',
       url: '/v1/log_event',
       headers: { 'statsig-api-key': SERVER, 'content-type': 'application/json' },
-      payload: { events: [{ time: 1 }] },
+      payload: {
+        events: [
+          { time: 1 },
+          {
+            eventName: 'statsig::gate_exposure',
+            time: 7,
+            user: { userID: 'u3' },
+            metadata: { gate: 'upsell', ruleID: 'r2' },
+            secondaryExposures: [{ gate: 'new_checkout', gateValue: 'true', ruleID: 'r' }],
+          },
+        ],
+      },
     });
-    expect(malformed.statusCode).toBe(400);
-    expect(malformed.json().error.details.field).toBe('body.events.0.eventName');
+    expect(partlyBad.statusCode).toBe(202);
+    expect(partlyBad.json()).toMatchObject({
+      stored: 1,
+      rejected: [{ index: 0, field: 'body.events.0.eventName' }],
+    });
+    expect((await app.events.list()).at(-1)?.secondaryExposures).toEqual([
+      { gate: 'new_checkout', gateValue: 'true', ruleID: 'r' },
+    ]);
+    const noEvents = await app.http.inject({
+      method: 'POST',
+      url: '/v1/log_event',
+      headers: { 'statsig-api-key': SERVER, 'content-type': 'application/json' },
+      payload: { events: 'nope' },
+    });
+    expect(noEvents.statusCode).toBe(400);
+    expect(noEvents.json().error.details.field).toBe('body.events');
     const corrupt = await app.http.inject({
       method: 'POST',
       url: '/v1/log_event',

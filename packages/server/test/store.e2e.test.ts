@@ -138,8 +138,16 @@ for (const target of TEST_DATABASES) {
           user: { userID: 'u1', customIDs: { companyID: 'acme' } },
           value: null,
           metadata: { gate: 'new_checkout', gateValue: 'true', ruleID: 'r1' },
+          secondaryExposures: [{ gate: 'segment:staff', gateValue: 'true', ruleID: 'list' }],
         },
-        { eventName: 'purchase', time: 2, user: { userID: 'u2' }, value: 12.5, metadata: { sku: 'x' } },
+        {
+          eventName: 'purchase',
+          time: 2,
+          user: { userID: 'u2' },
+          value: 12.5,
+          metadata: { sku: 'x' },
+          secondaryExposures: null,
+        },
       ]);
       expect(count).toBe(2);
       const stored = await events.list({ environment: 'production' });
@@ -149,6 +157,10 @@ for (const target of TEST_DATABASES) {
       ]);
       expect(stored[0]?.unitIDs).toEqual({ userID: 'u1', companyID: 'acme' });
       expect(stored[1]?.metadata).toEqual({ sku: 'x' });
+      expect(stored.map((e) => e.secondaryExposures)).toEqual([
+        [{ gate: 'segment:staff', gateValue: 'true', ruleID: 'list' }],
+        null,
+      ]);
     });
   });
 }

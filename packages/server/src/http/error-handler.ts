@@ -40,14 +40,12 @@ export function handleError(
       message: issue.message,
     }));
     const first = issues[0];
-    return reply
-      .status(400)
-      .send(
-        body('invalid_request', first ? `${first.field}: ${first.message}` : 'invalid request', {
-          field: first?.field,
-          issues,
-        }),
-      );
+    return reply.status(400).send(
+      body('invalid_request', first ? `${first.field}: ${first.message}` : 'invalid request', {
+        field: first?.field,
+        issues,
+      }),
+    );
   }
   const status = (error as FastifyError).statusCode;
   if (status && status >= 400 && status < 500) {

@@ -9,26 +9,37 @@ import type { KeyStore } from '../store/key-store.js';
 /** Statsig SDKs batch at most 1,000 events; 10 MB (after gunzip) leaves room for large metadata. */
 const EVENT_BODY_LIMIT = 10 * 1024 * 1024;
 
-function parseEvents(body: unknown): IncomingEvent[] {
-  const events = (body as { events?: unknown } | null)?.events;
-  if (!Array.isArray(events))
+interface RejectedEvent {
+  index: number;
+  field: string;
+  message: string;
+}
+
+/**
+ * Reads a batch. A malformed event is rejected on its own (and reported) so one bad event
+ * never costs the rest of the batch; only a body without an `events` array is refused whole.
+ */
+function parseEvents(body: unknown): { events: IncomingEvent[]; rejected: RejectedEvent[] } {
+  const raw = (body as { events?: unknown } | null)?.events;
+  if (!Array.isArray(raw))
     throw new InvalidInputError('invalid_request', 'events must be an array', { field: 'body.events' });
-  return events.map((raw, index) => {
-    const event = raw as Record<string, unknown> | null;
+  const events: IncomingEvent[] = [];
+  const rejected: RejectedEvent[] = [];
+  raw.forEach((item, index) => {
+    const event = item as Record<string, unknown> | null;
     if (!event || typeof event.eventName !== 'string' || event.eventName.length === 0) {
-      throw new InvalidInputError(
-        'invalid_request',
-        `events[${index}].eventName must be a non-empty string`,
-        {
-          field: `body.events.${index}.eventName`,
-        },
-      );
+      rejected.push({
+        index,
+        field: `body.events.${index}.eventName`,
+        message: 'must be a non-empty string',
+      });
+      return;
     }
     const user =
       event.user && typeof event.user === 'object' ? { ...(event.user as Record<string, unknown>) } : null;
     // Private attributes are for evaluation only and never stored.
     if (user) delete user.privateAttributes;
-    return {
+    events.push({
       eventName: event.eventName,
       time: Number(event.time),
       user,
@@ -37,8 +48,10 @@ function parseEvents(body: unknown): IncomingEvent[] {
         event.metadata && typeof event.metadata === 'object'
           ? (event.metadata as Record<string, unknown>)
           : null,
-    };
+      secondaryExposures: Array.isArray(event.secondaryExposures) ? event.secondaryExposures : null,
+    });
   });
+  return { events, rejected };
 }
 
 /**
@@ -84,8 +97,9 @@ export function sdkRoutes(
 
     app.post('/log_event', { bodyLimit: EVENT_BODY_LIMIT }, async (request, reply) => {
       const key = await authenticate(keys, presentedKey(request), ['server', 'client']);
-      const stored = await events.append(key.environment, parseEvents(request.body));
-      return reply.status(202).send({ success: true, stored });
+      const batch = parseEvents(request.body);
+      const stored = await events.append(key.environment, batch.events);
+      return reply.status(202).send({ success: true, stored, rejected: batch.rejected });
     });
   };
 }

@@ -7,6 +7,7 @@ export interface IncomingEvent {
   user: Record<string, unknown> | null;
   value: unknown;
   metadata: Record<string, unknown> | null;
+  secondaryExposures: unknown[] | null;
 }
 
 export interface StoredEvent {
@@ -20,6 +21,7 @@ export interface StoredEvent {
   ruleID: string | null;
   value: string | null;
   metadata: Record<string, unknown>;
+  secondaryExposures: unknown[] | null;
 }
 
 /** Which metadata key names the exposed entity, per Statsig exposure event. */
@@ -66,6 +68,9 @@ export class EventStore {
         group_name: null,
         value: text(event.value),
         metadata: JSON.stringify(metadata),
+        secondary_exposures: event.secondaryExposures?.length
+          ? JSON.stringify(event.secondaryExposures)
+          : null,
       };
     });
     // One statement per chunk keeps well under SQLite's and Postgres's bind-parameter limits.
@@ -97,6 +102,7 @@ export class EventStore {
       ruleID: row.rule_id,
       value: row.value,
       metadata: JSON.parse(row.metadata),
+      secondaryExposures: row.secondary_exposures === null ? null : JSON.parse(row.secondary_exposures),
     }));
   }
 }

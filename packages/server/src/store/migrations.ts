@@ -85,6 +85,12 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
         await sql`insert into config_state (id, revision, changed_at) values (1, 0, 0)`.execute(db);
       },
     },
+    '0002-event-secondary-exposures': {
+      async up(db: Kysely<unknown>) {
+        // JSON array of {gate, gateValue, ruleID}: the gates consulted on the way to an exposure.
+        await db.schema.alterTable('events').addColumn('secondary_exposures', 'text').execute();
+      },
+    },
   };
 }
 

@@ -66,5 +66,7 @@ export interface Database {
     value: string | null;
     /** JSON metadata as sent, private attributes removed. */
     metadata: string;
+    /** JSON array of the exposure's secondary exposures ({gate, gateValue, ruleID}), or null. */
+    secondary_exposures: string | null;
   };
 }
