@@ -4,6 +4,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import { handleError } from './http/error-handler.js';
 import { auditRoutes } from './routes/audit.js';
 import { gateRoutes } from './routes/gates.js';
+import { importRoutes } from './routes/import.js';
 import { keyRoutes } from './routes/keys.js';
 import { sdkRoutes } from './routes/sdk.js';
 import { ConfigSnapshots } from './services/config-snapshots.js';
@@ -73,6 +74,7 @@ export async function buildApp({ database, logger = false, clock = Date.now }: A
       await api.register(gateRoutes(gates, keys));
       await api.register(auditRoutes(entities, keys));
       await api.register(keyRoutes(keys));
+      await api.register(importRoutes(entities, keys));
       api.get('/openapi.json', { schema: { hide: true } }, async () => http.swagger());
     },
     { prefix: '/api/v1' },

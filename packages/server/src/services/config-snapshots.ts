@@ -1,8 +1,9 @@
-import type { ConfigSpecs } from '@switchyard/core';
+import type { ConfigSpecs, Spec } from '@switchyard/core';
 import { compileGate } from '../domain/compile-gate.js';
 import type { StoredGate } from '../domain/gate.js';
 import type { EntityStore } from '../store/entity-store.js';
 import { GATE_KIND } from './gate-service.js';
+import { IMPORTED_SPEC_KIND, type ImportedSpec } from './statsig-import.js';
 
 export interface Snapshot {
   revision: number;
@@ -11,6 +12,22 @@ export interface Snapshot {
   specs: ConfigSpecs;
   /** `specs` serialised once, served as is to every SDK. */
   json: string;
+}
+
+/** layer name -> the experiments its rules delegate to, as Statsig's DCS `layers` lists them. */
+function layerMembers(layers: Spec[]): Record<string, string[]> {
+  return Object.fromEntries(
+    layers.map((layer) => [
+      layer.name,
+      [
+        ...new Set(
+          layer.rules.flatMap((rule) =>
+            typeof rule.configDelegate === 'string' ? [rule.configDelegate] : [],
+          ),
+        ),
+      ],
+    ]),
+  );
 }
 
 /**
@@ -27,21 +44,34 @@ export class ConfigSnapshots {
     const { revision, changedAt } = await this.entities.revision();
     const cached = this.cache.get(environment);
     if (cached && cached.revision === revision) return cached;
+    const snapshot = await this.build(environment, revision, changedAt);
+    this.cache.set(environment, snapshot);
+    return snapshot;
+  }
+
+  private async build(environment: string, revision: number, changedAt: number): Promise<Snapshot> {
     const gates = await this.entities.list<StoredGate>(GATE_KIND);
+    const imported = (await this.entities.list<ImportedSpec>(IMPORTED_SPEC_KIND))
+      .map((record) => record.data)
+      .filter((entry) => entry.environment === environment);
+    const importedIn = (namespace: ImportedSpec['namespace']) =>
+      imported.filter((entry) => entry.namespace === namespace).map((entry) => entry.spec);
+    const layerConfigs = importedIn('layer_configs');
     const specs: ConfigSpecs = {
       has_updates: true,
       // statsig-node treats a missing or zero time as "never synced"; an empty store still gets one.
       time: Math.max(changedAt, 1),
-      feature_gates: gates.map((record) => compileGate(record.data, environment)),
-      dynamic_configs: [],
-      layer_configs: [],
-      layers: {},
+      feature_gates: [
+        ...gates.map((record) => compileGate(record.data, environment)),
+        ...importedIn('feature_gates'),
+      ],
+      dynamic_configs: importedIn('dynamic_configs'),
+      layer_configs: layerConfigs,
+      layers: layerMembers(layerConfigs),
       id_lists: {},
       sdk_flags: {},
       sdk_configs: {},
     };
-    const snapshot = { revision, time: specs.time as number, specs, json: JSON.stringify(specs) };
-    this.cache.set(environment, snapshot);
-    return snapshot;
+    return { revision, time: specs.time as number, specs, json: JSON.stringify(specs) };
   }
 }

@@ -137,6 +137,61 @@ export class EntityStore {
     });
   }
 
+  /**
+   * Creates or updates many objects in one transaction (all or nothing). An object whose data
+   * is unchanged keeps its version and gets no audit entry.
+   */
+  async upsertMany<T>(
+    kind: string,
+    items: { name: string; data: T }[],
+    change: Omit<ChangeContext, 'action'>,
+  ): Promise<{ created: string[]; updated: string[]; unchanged: string[] }> {
+    return this.db.transaction().execute(async (tx) => {
+      const outcome = { created: [] as string[], updated: [] as string[], unchanged: [] as string[] };
+      for (const { name, data } of items) {
+        const json = JSON.stringify(data);
+        const row = await tx
+          .selectFrom('entities')
+          .select(['version', 'data'])
+          .where('kind', '=', kind)
+          .where('name', '=', name)
+          .executeTakeFirst();
+        const now = this.clock();
+        if (row?.data === json) {
+          outcome.unchanged.push(name);
+        } else if (row) {
+          const version = row.version + 1;
+          await tx
+            .updateTable('entities')
+            .set({ version, data: json, updated_at: now })
+            .where('kind', '=', kind)
+            .where('name', '=', name)
+            .execute();
+          await this.record(
+            tx,
+            kind,
+            name,
+            version,
+            json,
+            JSON.parse(row.data),
+            data,
+            { ...change, action: 'update' },
+            now,
+          );
+          outcome.updated.push(name);
+        } else {
+          await tx
+            .insertInto('entities')
+            .values({ kind, name, version: 1, data: json, created_at: now, updated_at: now })
+            .execute();
+          await this.record(tx, kind, name, 1, json, null, data, { ...change, action: 'create' }, now);
+          outcome.created.push(name);
+        }
+      }
+      return outcome;
+    });
+  }
+
   async history<T>(kind: string, name: string): Promise<VersionRecord<T>[]> {
     const rows = await this.db
       .selectFrom('entity_versions')

@@ -1,0 +1,62 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { InvalidInputError } from '../errors.js';
+import { authenticate, presentedKey } from '../http/auth.js';
+import { importStatsigSpecs } from '../services/statsig-import.js';
+import type { EntityStore } from '../store/entity-store.js';
+import type { KeyStore } from '../store/key-store.js';
+
+/** Real Statsig payloads run to a few MB; 50 MB leaves room for large projects. */
+const IMPORT_BODY_LIMIT = 50 * 1024 * 1024;
+
+// Statsig names are free-form (upper case, `segment:` prefixes), so only their shape is checked
+// here; the evaluator copes with anything else in a spec.
+const statsigSpec = z.looseObject({
+  name: z.string().min(1).max(500),
+  salt: z.string().max(500),
+  enabled: z.boolean(),
+  rules: z
+    .array(z.looseObject({ id: z.string().max(500), passPercentage: z.number().min(0).max(100) }))
+    .max(10_000),
+});
+
+const dcsBody = z.looseObject({
+  feature_gates: z.array(statsigSpec).max(100_000),
+  dynamic_configs: z.array(statsigSpec).max(100_000),
+  layer_configs: z.array(statsigSpec).max(100_000),
+});
+
+export function importRoutes(entities: EntityStore, keys: KeyStore): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.post(
+      '/import/statsig',
+      {
+        bodyLimit: IMPORT_BODY_LIMIT,
+        schema: {
+          tags: ['import'],
+          summary: 'Import a Statsig download_config_specs JSON, keeping salts and rule ids',
+          querystring: z.object({ environment: z.string().min(1).default('production') }),
+          body: dcsBody,
+          response: {
+            200: z.object({
+              environment: z.string(),
+              created: z.array(z.string()),
+              updated: z.array(z.string()),
+              unchanged: z.number(),
+            }),
+          },
+        },
+      },
+      async (request) => {
+        const key = await authenticate(keys, presentedKey(request), ['console']);
+        const environment = request.query.environment;
+        if (!(await keys.environments()).includes(environment)) {
+          throw new InvalidInputError('unknown_environment', `environment "${environment}" does not exist`, {
+            field: 'querystring.environment',
+          });
+        }
+        return importStatsigSpecs(entities, environment, request.body as never, { actor: `key:${key.id}` });
+      },
+    );
+  };
+}

@@ -1,0 +1,81 @@
+import type { Spec } from '@switchyard/core';
+import { ConflictError, InvalidInputError } from '../errors.js';
+import type { EntityStore } from '../store/entity-store.js';
+import type { Actor } from './gate-service.js';
+import { GATE_KIND } from './gate-service.js';
+
+/** Specs imported from Statsig, kept verbatim (salts and rule ids) per environment. */
+export const IMPORTED_SPEC_KIND = 'statsig_spec';
+
+export const SPEC_NAMESPACES = ['feature_gates', 'dynamic_configs', 'layer_configs'] as const;
+export type SpecNamespace = (typeof SPEC_NAMESPACES)[number];
+
+export interface ImportedSpec {
+  environment: string;
+  namespace: SpecNamespace;
+  spec: Spec;
+}
+
+/** One stored object per environment, namespace and name (the three namespaces are separate in a DCS). */
+export function importedSpecKey(environment: string, namespace: SpecNamespace, name: string): string {
+  return `${environment}/${namespace}/${name}`;
+}
+
+export interface ImportOutcome {
+  environment: string;
+  created: string[];
+  updated: string[];
+  unchanged: number;
+}
+
+/**
+ * Imports a Statsig download_config_specs payload into an environment. Every gate, segment,
+ * holdout, config, experiment, autotune and layer is stored as Statsig compiled it, so the
+ * salts and rule ids that place users in buckets are kept: users stay in their cohorts.
+ * Importing again updates what changed (new, audited versions) and leaves the rest alone.
+ */
+export async function importStatsigSpecs(
+  entities: EntityStore,
+  environment: string,
+  payload: Record<SpecNamespace, Spec[]>,
+  by: Actor,
+): Promise<ImportOutcome> {
+  const items: { name: string; data: ImportedSpec }[] = [];
+  for (const namespace of SPEC_NAMESPACES) {
+    const seen = new Set<string>();
+    payload[namespace].forEach((spec, index) => {
+      if (seen.has(spec.name)) {
+        throw new InvalidInputError('duplicate_spec', `${namespace} lists "${spec.name}" twice`, {
+          field: `body.${namespace}.${index}.name`,
+        });
+      }
+      seen.add(spec.name);
+      items.push({
+        name: importedSpecKey(environment, namespace, spec.name),
+        data: { environment, namespace, spec },
+      });
+    });
+  }
+  const authored = new Set((await entities.list(GATE_KIND)).map((record) => record.name));
+  const clashes = payload.feature_gates.filter((spec) => authored.has(spec.name)).map((spec) => spec.name);
+  if (clashes.length > 0) {
+    throw new ConflictError(
+      'name_taken',
+      `gates authored in Switchyard already use these names: ${clashes.join(', ')}`,
+      {
+        names: clashes,
+      },
+    );
+  }
+  const outcome = await entities.upsertMany(IMPORTED_SPEC_KIND, items, {
+    actor: by.actor,
+    reason: by.reason ?? 'Statsig import',
+  });
+  const display = (key: string) => key.slice(environment.length + 1);
+  return {
+    environment,
+    created: outcome.created.map(display),
+    updated: outcome.updated.map(display),
+    unchanged: outcome.unchanged.length,
+  };
+}

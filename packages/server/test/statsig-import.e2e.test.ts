@@ -1,0 +1,177 @@
+/**
+ * Migrating from Statsig: import Statsig's own DCS (the public cross-SDK vectors), then
+ * statsig-node pointed at Switchyard reproduces Statsig's expected results for every user,
+ * gate, config and layer: salts and rule ids survive, so nobody changes cohort.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exposureKeys, loadStatsigRulesets } from '@switchyard/conformance';
+import { type RunningServer, startServer } from '@switchyard/server';
+import type { StatsigServer, StatsigUser } from 'statsig-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { blockedRequests, loadStatsigNode } from './support/statsig-node-network-guard.js';
+
+const SERVER_KEY = 'secret-import-test-key';
+const CONSOLE_KEY = 'console-import-test-key';
+/** The vectors ship no ID-list contents, so these two gates cannot match for the one user on a list. */
+const ID_LIST_GATES = new Set(['test_id_list', 'test_not_in_id_list']);
+
+const vectors = loadStatsigRulesets();
+
+async function importSpecs(server: RunningServer, body: unknown, query = '') {
+  return fetch(`${server.url}/api/v1/import/statsig${query}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${CONSOLE_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
+
+if ('missing' in vectors) {
+  describe.skip(`Statsig import (skipped: ${vectors.missing})`, () => {
+    it('needs ../shared/vectors/statsig-rulesets-e2e', () => {});
+  });
+} else {
+  describe('Statsig import', () => {
+    let tempDir: string;
+    let server: RunningServer;
+    let statsig: StatsigServer;
+
+    beforeAll(async () => {
+      tempDir = await mkdtemp(join(tmpdir(), 'switchyard-import-'));
+      server = await startServer(
+        {
+          port: 0,
+          host: '127.0.0.1',
+          databaseUrl: join(tempDir, 'switchyard.db'),
+          initKeys: { server: SERVER_KEY, console: CONSOLE_KEY },
+          logLevel: 'warn',
+        },
+        false,
+      );
+    });
+    afterAll(async () => {
+      await statsig?.shutdownAsync();
+      await server?.close();
+      await rm(tempDir, { recursive: true, force: true });
+    });
+
+    it('imports every gate, segment, holdout, config, experiment and layer, and again changes nothing', async () => {
+      const first = await importSpecs(server, vectors.config);
+      expect(first.status).toBe(200);
+      const outcome = await first.json();
+      expect(outcome).toMatchObject({ environment: 'production', updated: [], unchanged: 0 });
+      expect(outcome.created).toHaveLength(78 + 61 + 11);
+      const again = await (await importSpecs(server, vectors.config)).json();
+      expect(again).toMatchObject({ created: [], updated: [], unchanged: 150 });
+    });
+
+    it('lets statsig-node reproduce Statsig expected results for all 37 users', async () => {
+      const { StatsigServer } = loadStatsigNode();
+      statsig = new StatsigServer(SERVER_KEY, { api: `${server.url}/v1` });
+      const init = await statsig.initializeAsync();
+      expect(init).toMatchObject({ success: true, source: 'Network' });
+
+      const mismatches: string[] = [];
+      let checks = 0;
+      vectors.cases.forEach((testCase, index) => {
+        const user = testCase.user as StatsigUser;
+        for (const [name, expected] of Object.entries(testCase.feature_gates_v2)) {
+          checks++;
+          const gate = statsig.getFeatureGate(user, name) as unknown as { value: boolean; ruleID: string };
+          if (gate.value !== expected.value || gate.ruleID !== expected.rule_id) {
+            mismatches.push(
+              `#${index} gate ${name}: ${gate.value}/${gate.ruleID} vs ${expected.value}/${expected.rule_id}`,
+            );
+          }
+        }
+        for (const [name, expected] of Object.entries(testCase.dynamic_configs)) {
+          checks++;
+          const config = statsig.getConfig(user, name);
+          if (
+            JSON.stringify(config.value) !== JSON.stringify(expected.value) ||
+            config.getRuleID() !== expected.rule_id
+          ) {
+            mismatches.push(`#${index} config ${name}`);
+          }
+        }
+        for (const [name, expected] of Object.entries(testCase.layer_configs)) {
+          checks++;
+          const layer = statsig.getLayer(user, name);
+          const values = expected.value as Record<string, unknown>;
+          const same = Object.entries(values).every(
+            ([param, value]) => JSON.stringify(layer.get(param, null)) === JSON.stringify(value),
+          );
+          if (!same || layer.getRuleID() !== expected.rule_id) mismatches.push(`#${index} layer ${name}`);
+        }
+      });
+      expect(checks).toBe(5032);
+      // Only the ID-list gates of the one user whose company is on a list may differ.
+      expect(
+        mismatches.every((line) => [...ID_LIST_GATES].some((gate) => line.includes(` gate ${gate}:`))),
+      ).toBe(true);
+      expect(mismatches.length).toBeLessThanOrEqual(2);
+    });
+
+    it('serves secondary exposures Statsig expects (through our own evaluator on the served DCS)', async () => {
+      const { createEvaluator, idListEntryHash } = await import('@switchyard/core');
+      const specs = await (await fetch(`${server.url}/v1/download_config_specs/${SERVER_KEY}.json`)).json();
+      const evaluator = createEvaluator(specs, {
+        idLists: new Map([['company_id_list', new Set([idListEntryHash('statsig')])]]),
+      });
+      for (const testCase of vectors.cases) {
+        for (const [name, expected] of Object.entries(testCase.feature_gates_v2)) {
+          const result = evaluator.checkGate(testCase.user, name);
+          expect([name, result.value, result.ruleID, exposureKeys(result.secondaryExposures)]).toEqual([
+            name,
+            expected.value,
+            expected.rule_id,
+            exposureKeys(expected.secondary_exposures),
+          ]);
+        }
+      }
+    });
+
+    it('updates a changed spec as a new audited version, and refuses bad input with the field', async () => {
+      const payload = structuredClone(vectors.config) as {
+        feature_gates: { name: string; enabled: boolean }[];
+      };
+      const target = payload.feature_gates.find((spec) => spec.name === 'test_public');
+      if (!target) throw new Error('test_public missing from the vectors');
+      target.enabled = false;
+      const outcome = await (await importSpecs(server, payload)).json();
+      expect(outcome).toMatchObject({ created: [], updated: ['feature_gates/test_public'], unchanged: 149 });
+      const audit = await (
+        await fetch(`${server.url}/api/v1/audit?limit=1`, {
+          headers: { authorization: `Bearer ${CONSOLE_KEY}` },
+        })
+      ).json();
+      expect(audit.entries[0]).toMatchObject({
+        action: 'update',
+        name: 'production/feature_gates/test_public',
+        version: 2,
+      });
+      expect(audit.entries[0].diff.after.spec.enabled).toBe(false);
+
+      await statsig.syncStoreSpecs();
+      expect(statsig.getFeatureGate({ userID: 'anyone' }, 'test_public')).toMatchObject({
+        value: false,
+        ruleID: 'disabled',
+      });
+
+      const badSpec = await importSpecs(server, {
+        ...payload,
+        dynamic_configs: [{ name: 'x', salt: 's', enabled: true }],
+      });
+      expect(badSpec.status).toBe(400);
+      expect((await badSpec.json()).error.details.issues[0].field).toBe('body.dynamic_configs.0.rules');
+      const unknownEnvironment = await importSpecs(server, payload, '?environment=moon');
+      expect(unknownEnvironment.status).toBe(400);
+      expect((await unknownEnvironment.json()).error.code).toBe('unknown_environment');
+    });
+
+    it('made no request outside 127.0.0.1', () => {
+      expect(blockedRequests).toEqual([]);
+    });
+  });
+}
