@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exposureKeys, loadStatsigRulesets } from '@switchyard/conformance';
+import { type ConfigSpecs, createEvaluator, idListEntryHash } from '@switchyard/core';
 import { type RunningServer, startServer } from '@switchyard/server';
 import type { StatsigServer, StatsigUser } from 'statsig-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +19,16 @@ const CONSOLE_KEY = 'console-import-test-key';
 const ID_LIST_GATES = new Set(['test_id_list', 'test_not_in_id_list']);
 
 const vectors = loadStatsigRulesets();
+
+interface ImportResult {
+  environment: string;
+  created: string[];
+  updated: string[];
+  unchanged: number;
+}
+interface ErrorResult {
+  error: { code: string; details: { issues: { field: string }[] } };
+}
 
 async function importSpecs(server: RunningServer, body: unknown, query = '') {
   return fetch(`${server.url}/api/v1/import/statsig${query}`, {
@@ -59,10 +70,10 @@ if ('missing' in vectors) {
     it('imports every gate, segment, holdout, config, experiment and layer, and again changes nothing', async () => {
       const first = await importSpecs(server, vectors.config);
       expect(first.status).toBe(200);
-      const outcome = await first.json();
+      const outcome = (await first.json()) as ImportResult;
       expect(outcome).toMatchObject({ environment: 'production', updated: [], unchanged: 0 });
       expect(outcome.created).toHaveLength(78 + 61 + 11);
-      const again = await (await importSpecs(server, vectors.config)).json();
+      const again = (await (await importSpecs(server, vectors.config)).json()) as ImportResult;
       expect(again).toMatchObject({ created: [], updated: [], unchanged: 150 });
     });
 
@@ -114,14 +125,15 @@ if ('missing' in vectors) {
     });
 
     it('serves secondary exposures Statsig expects (through our own evaluator on the served DCS)', async () => {
-      const { createEvaluator, idListEntryHash } = await import('@switchyard/core');
-      const specs = await (await fetch(`${server.url}/v1/download_config_specs/${SERVER_KEY}.json`)).json();
+      const specs = (await (
+        await fetch(`${server.url}/v1/download_config_specs/${SERVER_KEY}.json`)
+      ).json()) as ConfigSpecs;
       const evaluator = createEvaluator(specs, {
         idLists: new Map([['company_id_list', new Set([idListEntryHash('statsig')])]]),
       });
       for (const testCase of vectors.cases) {
         for (const [name, expected] of Object.entries(testCase.feature_gates_v2)) {
-          const result = evaluator.checkGate(testCase.user, name);
+          const result = evaluator.checkGate(testCase.user as StatsigUser, name);
           expect([name, result.value, result.ruleID, exposureKeys(result.secondaryExposures)]).toEqual([
             name,
             expected.value,
@@ -139,19 +151,20 @@ if ('missing' in vectors) {
       const target = payload.feature_gates.find((spec) => spec.name === 'test_public');
       if (!target) throw new Error('test_public missing from the vectors');
       target.enabled = false;
-      const outcome = await (await importSpecs(server, payload)).json();
+      const outcome = (await (await importSpecs(server, payload)).json()) as ImportResult;
       expect(outcome).toMatchObject({ created: [], updated: ['feature_gates/test_public'], unchanged: 149 });
-      const audit = await (
-        await fetch(`${server.url}/api/v1/audit?limit=1`, {
-          headers: { authorization: `Bearer ${CONSOLE_KEY}` },
-        })
-      ).json();
+      const response = await fetch(`${server.url}/api/v1/audit?limit=1`, {
+        headers: { authorization: `Bearer ${CONSOLE_KEY}` },
+      });
+      const audit = (await response.json()) as {
+        entries: { diff: { after: { spec: { enabled: boolean } } } }[];
+      };
       expect(audit.entries[0]).toMatchObject({
         action: 'update',
         name: 'production/feature_gates/test_public',
         version: 2,
       });
-      expect(audit.entries[0].diff.after.spec.enabled).toBe(false);
+      expect(audit.entries[0]?.diff.after.spec.enabled).toBe(false);
 
       await statsig.syncStoreSpecs();
       expect(statsig.getFeatureGate({ userID: 'anyone' }, 'test_public')).toMatchObject({
@@ -164,10 +177,12 @@ if ('missing' in vectors) {
         dynamic_configs: [{ name: 'x', salt: 's', enabled: true }],
       });
       expect(badSpec.status).toBe(400);
-      expect((await badSpec.json()).error.details.issues[0].field).toBe('body.dynamic_configs.0.rules');
+      expect(((await badSpec.json()) as ErrorResult).error.details.issues[0]?.field).toBe(
+        'body.dynamic_configs.0.rules',
+      );
       const unknownEnvironment = await importSpecs(server, payload, '?environment=moon');
       expect(unknownEnvironment.status).toBe(400);
-      expect((await unknownEnvironment.json()).error.code).toBe('unknown_environment');
+      expect(((await unknownEnvironment.json()) as ErrorResult).error.code).toBe('unknown_environment');
     });
 
     it('made no request outside 127.0.0.1', () => {
