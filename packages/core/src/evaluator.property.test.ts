@@ -8,6 +8,7 @@ import { computeUserHash } from 'statsig-node/dist/utils/EvaluatorUtils.js';
 import { describe, expect, it } from 'vitest';
 import { createEvaluator, type Evaluator } from './evaluator.js';
 import type { ConfigSpecs, EvaluationResult, Spec, SpecCondition, SpecRule, StatsigUser } from './types.js';
+import { CONDITION_TYPES } from './vocabulary.js';
 
 // ---------------------------------------------------------------------------------------------
 // Spec builders (shapes as in protocol doc 1.6-1.10)
@@ -577,26 +578,7 @@ const richAnything = fc.anything({
 function dcsOf(any: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> {
   const conditionArb = fc.record(
     {
-      type: fc.oneof(
-        any,
-        fc.constantFrom(
-          'public',
-          'pass_gate',
-          'fail_gate',
-          'multi_pass_gate',
-          'multi_fail_gate',
-          'ip_based',
-          'ua_based',
-          'user_field',
-          'environment_field',
-          'current_time',
-          'user_bucket',
-          'unit_id',
-          'target_app',
-          'PASS_GATE',
-          'nonsense',
-        ),
-      ),
+      type: fc.oneof(any, fc.constantFrom(...CONDITION_TYPES, 'PASS_GATE', 'nonsense')),
       operator: fc.oneof(
         any,
         fc.constantFrom(

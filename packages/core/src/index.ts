@@ -20,4 +20,10 @@ export type {
   SpecRule,
   StatsigUser,
 } from './types.js';
-export { CONDITION_TYPES, type ConditionType, OPERATORS, type Operator } from './vocabulary.js';
+export {
+  CONDITION_TYPES,
+  type ConditionType,
+  LIST_OPERATORS,
+  OPERATORS,
+  type Operator,
+} from './vocabulary.js';

@@ -56,3 +56,19 @@ export const OPERATORS = [
 ] as const;
 
 export type Operator = (typeof OPERATORS)[number];
+
+/** Operators whose target is a list of values (the rest take one value, or a list name for ID lists). */
+export const LIST_OPERATORS: ReadonlySet<Operator> = new Set<Operator>([
+  'any',
+  'none',
+  'any_case_sensitive',
+  'none_case_sensitive',
+  'str_starts_with_any',
+  'str_ends_with_any',
+  'str_contains_any',
+  'str_contains_none',
+  'array_contains_any',
+  'array_contains_none',
+  'array_contains_all',
+  'not_array_contains_all',
+]);

@@ -1,4 +1,4 @@
-import { CONDITION_TYPES, OPERATORS } from '@switchyard/core';
+import { CONDITION_TYPES, LIST_OPERATORS, OPERATORS } from '@switchyard/core';
 import { z } from 'zod';
 
 /**
@@ -16,21 +16,6 @@ export const entityName = z
 const FIELD_TYPES = new Set(['user_field', 'ip_based', 'ua_based', 'environment_field']);
 /** Condition types whose `value` names other gates. */
 const GATE_TYPES = new Set(['pass_gate', 'fail_gate', 'multi_pass_gate', 'multi_fail_gate']);
-const LIST_OPERATORS = new Set<string>([
-  'any',
-  'none',
-  'any_case_sensitive',
-  'none_case_sensitive',
-  'str_starts_with_any',
-  'str_ends_with_any',
-  'str_contains_any',
-  'str_contains_none',
-  'array_contains_any',
-  'array_contains_none',
-  'array_contains_all',
-  'not_array_contains_all',
-]);
-
 export const conditionSchema = z
   .object({
     type: z.enum(CONDITION_TYPES).default('user_field'),
