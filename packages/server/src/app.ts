@@ -3,11 +3,12 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { handleError } from './http/error-handler.js';
 import { auditRoutes } from './routes/audit.js';
+import { clientSdkRoutes } from './routes/client-sdk.js';
 import { gateRoutes } from './routes/gates.js';
 import { importRoutes } from './routes/import.js';
 import { keyRoutes } from './routes/keys.js';
 import { sdkRoutes } from './routes/sdk.js';
-import { ConfigSnapshots } from './services/config-snapshots.js';
+import { ConfigSnapshots, type SnapshotSource } from './services/config-snapshots.js';
 import { GateService } from './services/gate-service.js';
 import type { OpenDatabase } from './store/database.js';
 import { EntityStore } from './store/entity-store.js';
@@ -23,6 +24,8 @@ declare module 'fastify' {
 
 export interface AppOptions {
   database: OpenDatabase;
+  /** Serves SDKs fixed specs instead of the stored configuration (tests). */
+  snapshots?: SnapshotSource;
   logger?: FastifyServerOptions['logger'];
   clock?: () => number;
 }
@@ -36,7 +39,12 @@ export interface App {
 }
 
 /** Builds the HTTP app on an open, migrated database. */
-export async function buildApp({ database, logger = false, clock = Date.now }: AppOptions): Promise<App> {
+export async function buildApp({
+  database,
+  logger = false,
+  clock = Date.now,
+  snapshots: sdkSnapshots,
+}: AppOptions): Promise<App> {
   const keys = new KeyStore(database.db, clock);
   const entities = new EntityStore(database.db, clock);
   const events = new EventStore(database.db, clock);
@@ -79,6 +87,7 @@ export async function buildApp({ database, logger = false, clock = Date.now }: A
     },
     { prefix: '/api/v1' },
   );
-  await http.register(sdkRoutes(snapshots, events, keys), { prefix: '/v1' });
+  await http.register(sdkRoutes(sdkSnapshots ?? snapshots, events, keys), { prefix: '/v1' });
+  await http.register(clientSdkRoutes(sdkSnapshots ?? snapshots, events, keys), { prefix: '/v1' });
   return { http, keys, entities, events, snapshots };
 }

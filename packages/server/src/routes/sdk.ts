@@ -2,7 +2,7 @@ import { createGunzip } from 'node:zlib';
 import type { FastifyPluginAsync } from 'fastify';
 import { InvalidInputError } from '../errors.js';
 import { authenticate, presentedKey } from '../http/auth.js';
-import type { ConfigSnapshots } from '../services/config-snapshots.js';
+import type { SnapshotSource } from '../services/config-snapshots.js';
 import type { EventStore, IncomingEvent } from '../store/event-store.js';
 import type { KeyStore } from '../store/key-store.js';
 
@@ -19,7 +19,7 @@ interface RejectedEvent {
  * Reads a batch. A malformed event is rejected on its own (and reported) so one bad event
  * never costs the rest of the batch; only a body without an `events` array is refused whole.
  */
-function parseEvents(body: unknown): { events: IncomingEvent[]; rejected: RejectedEvent[] } {
+export function parseEvents(body: unknown): { events: IncomingEvent[]; rejected: RejectedEvent[] } {
   const raw = (body as { events?: unknown } | null)?.events;
   if (!Array.isArray(raw))
     throw new InvalidInputError('invalid_request', 'events must be an array', { field: 'body.events' });
@@ -59,7 +59,7 @@ function parseEvents(body: unknown): { events: IncomingEvent[]; rejected: Reject
  * statsig-node pointed at `http://host/v1` works unchanged.
  */
 export function sdkRoutes(
-  snapshots: ConfigSnapshots,
+  snapshots: SnapshotSource,
   events: EventStore,
   keys: KeyStore,
 ): FastifyPluginAsync {

@@ -14,6 +14,9 @@ export interface Snapshot {
   json: string;
 }
 
+/** Where SDK routes get snapshots: `ConfigSnapshots`, or a fixed source in tests. */
+export type SnapshotSource = Pick<ConfigSnapshots, 'current'>;
+
 /** layer name -> the experiments its rules delegate to, as Statsig's DCS `layers` lists them. */
 function layerMembers(layers: Spec[]): Record<string, string[]> {
   return Object.fromEntries(
