@@ -2,12 +2,15 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { handleError } from './http/error-handler.js';
+import { Metrics, metricsPlugin } from './http/metrics.js';
 import { auditRoutes } from './routes/audit.js';
 import { clientSdkRoutes } from './routes/client-sdk.js';
 import { gateRoutes } from './routes/gates.js';
 import { importRoutes } from './routes/import.js';
 import { keyRoutes } from './routes/keys.js';
 import { sdkRoutes } from './routes/sdk.js';
+import { StreamHub, streamRoutes } from './routes/stream.js';
+import { type ChangeFeed, type FeedLogger, InProcessChangeFeed } from './services/change-feed.js';
 import { ConfigSnapshots, type SnapshotSource } from './services/config-snapshots.js';
 import { GateService } from './services/gate-service.js';
 import type { OpenDatabase } from './store/database.js';
@@ -28,6 +31,10 @@ export interface AppOptions {
   snapshots?: SnapshotSource;
   logger?: FastifyServerOptions['logger'];
   clock?: () => number;
+  /** Where revision changes come from; in-process (one instance) when absent. */
+  changeFeed?: (entities: EntityStore, log: FeedLogger) => ChangeFeed;
+  /** Interval of `/v1/stream` heartbeats (ms). */
+  streamHeartbeatMs?: number;
 }
 
 export interface App {
@@ -36,6 +43,9 @@ export interface App {
   entities: EntityStore;
   events: EventStore;
   snapshots: ConfigSnapshots;
+  feed: ChangeFeed;
+  streams: StreamHub;
+  metrics: Metrics;
 }
 
 /** Builds the HTTP app on an open, migrated database. */
@@ -44,19 +54,35 @@ export async function buildApp({
   logger = false,
   clock = Date.now,
   snapshots: sdkSnapshots,
+  changeFeed,
+  streamHeartbeatMs,
 }: AppOptions): Promise<App> {
+  const http = Fastify({ logger, bodyLimit: 1024 * 1024 });
   const keys = new KeyStore(database.db, clock);
-  const entities = new EntityStore(database.db, clock);
+  const entities = new EntityStore(database.db, clock, {
+    dialect: database.dialect,
+    onCommitted: (revision) => feed.notify(revision),
+  });
+  const feed = changeFeed?.(entities, http.log) ?? new InProcessChangeFeed({ log: http.log });
   const events = new EventStore(database.db, clock);
   const snapshots = new ConfigSnapshots(entities);
   const gates = new GateService(entities);
   await keys.ensureEnvironments();
-
-  const http = Fastify({ logger, bodyLimit: 1024 * 1024 });
+  const streams = new StreamHub({
+    snapshots: sdkSnapshots ?? snapshots,
+    feed,
+    heartbeatMs: streamHeartbeatMs,
+    log: http.log,
+  });
+  const metrics = new Metrics({
+    connectedStreams: () => streams.size,
+    configRevision: async () => (await entities.revision()).revision,
+  });
   http.setValidatorCompiler(validatorCompiler);
   http.setSerializerCompiler(serializerCompiler);
   http.setErrorHandler(handleError);
   http.decorateRequest('actor', '');
+  await http.register(metricsPlugin(metrics));
 
   await http.register(swagger, {
     openapi: {
@@ -87,7 +113,11 @@ export async function buildApp({
     },
     { prefix: '/api/v1' },
   );
-  await http.register(sdkRoutes(sdkSnapshots ?? snapshots, events, keys), { prefix: '/v1' });
-  await http.register(clientSdkRoutes(sdkSnapshots ?? snapshots, events, keys), { prefix: '/v1' });
-  return { http, keys, entities, events, snapshots };
+  await http.register(sdkRoutes(sdkSnapshots ?? snapshots, events, keys, metrics), { prefix: '/v1' });
+  await http.register(clientSdkRoutes(sdkSnapshots ?? snapshots, events, keys, metrics), { prefix: '/v1' });
+  // Its preClose hook ends every stream before Fastify waits for open connections to finish.
+  await http.register(streamRoutes(streams, keys), { prefix: '/v1' });
+  http.addHook('onClose', async () => feed.close());
+  await feed.start();
+  return { http, keys, entities, events, snapshots, feed, streams, metrics };
 }

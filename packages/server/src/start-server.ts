@@ -1,5 +1,6 @@
 import { type App, buildApp } from './app.js';
 import type { ServerConfig } from './config.js';
+import { PostgresChangeFeed } from './services/change-feed.js';
 import { openDatabase } from './store/database.js';
 import type { KeyKind } from './store/key-store.js';
 
@@ -18,7 +19,14 @@ export async function startServer(
   logger: boolean | object = { level: config.logLevel },
 ): Promise<RunningServer> {
   const database = await openDatabase(config.databaseUrl);
-  const app = await buildApp({ database, logger });
+  const app = await buildApp({
+    database,
+    logger,
+    ...(database.dialect === 'postgres' && {
+      changeFeed: (entities, log) =>
+        new PostgresChangeFeed({ connectionString: config.databaseUrl, entities, log }),
+    }),
+  });
   for (const [kind, secret] of Object.entries(config.initKeys) as [KeyKind, string | undefined][]) {
     if (secret) await app.keys.ensure(BOOTSTRAP_ENVIRONMENT, kind, secret);
   }

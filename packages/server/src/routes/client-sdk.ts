@@ -3,6 +3,7 @@ import type { ConfigSpecs, Evaluator, StatsigUser } from '@switchyard/core';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { InvalidInputError } from '../errors.js';
 import { authenticate, presentedKey } from '../http/auth.js';
+import type { Metrics } from '../http/metrics.js';
 import {
   buildInitializeResponse,
   createInitializeEvaluator,
@@ -186,6 +187,7 @@ export function clientSdkRoutes(
   snapshots: SnapshotSource,
   events: EventStore,
   keys: KeyStore,
+  metrics?: Pick<Metrics, 'onEventsStored' | 'onEventsRejected'>,
 ): FastifyPluginAsync {
   return async (app) => {
     // Bodies arrive as text/plain JSON, base64 (se=1), gzip without Content-Encoding (gz=1), or
@@ -244,6 +246,8 @@ export function clientSdkRoutes(
         }
       }
       const stored = await events.append(key.environment, batch.events);
+      metrics?.onEventsStored(stored);
+      metrics?.onEventsRejected(batch.rejected.length);
       return reply.status(202).send({ success: true, stored, rejected: batch.rejected });
     });
   };

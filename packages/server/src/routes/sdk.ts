@@ -2,6 +2,7 @@ import { createGunzip } from 'node:zlib';
 import type { FastifyPluginAsync } from 'fastify';
 import { InvalidInputError } from '../errors.js';
 import { authenticate, presentedKey } from '../http/auth.js';
+import type { Metrics } from '../http/metrics.js';
 import type { SnapshotSource } from '../services/config-snapshots.js';
 import type { EventStore, IncomingEvent } from '../store/event-store.js';
 import type { KeyStore } from '../store/key-store.js';
@@ -62,6 +63,7 @@ export function sdkRoutes(
   snapshots: SnapshotSource,
   events: EventStore,
   keys: KeyStore,
+  metrics?: Pick<Metrics, 'onEventsStored' | 'onEventsRejected'>,
 ): FastifyPluginAsync {
   return async (app) => {
     // log_event bodies arrive gzip-compressed on first attempts and plain on retries.
@@ -99,6 +101,8 @@ export function sdkRoutes(
       const key = await authenticate(keys, presentedKey(request), ['server', 'client']);
       const batch = parseEvents(request.body);
       const stored = await events.append(key.environment, batch.events);
+      metrics?.onEventsStored(stored);
+      metrics?.onEventsRejected(batch.rejected.length);
       return reply.status(202).send({ success: true, stored, rejected: batch.rejected });
     });
   };

@@ -1,5 +1,7 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { ConflictError, NotFoundError } from '../errors.js';
+import type { SqlDialectName } from './database.js';
+import { notifyChange } from './notify-change.js';
 import type { Database } from './schema.js';
 
 export interface EntityRecord<T> {
@@ -37,6 +39,13 @@ export interface ChangeContext {
   action: string;
 }
 
+export interface EntityStoreOptions {
+  /** On Postgres each write also NOTIFYs the other instances, inside its transaction. */
+  dialect?: SqlDialectName;
+  /** Called with the new configuration revision after each committed write. */
+  onCommitted?: (revision: number) => void;
+}
+
 /**
  * Versioned, audited storage of authored objects. Every write runs in one transaction that
  * also appends the version, the audit entry and bumps the configuration revision, so a crash
@@ -46,6 +55,7 @@ export class EntityStore {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: () => number = Date.now,
+    private readonly options: EntityStoreOptions = {},
   ) {}
 
   async get<T>(kind: string, name: string): Promise<EntityRecord<T> | undefined> {
@@ -69,7 +79,7 @@ export class EntityStore {
   }
 
   async create<T>(kind: string, name: string, data: T, change: ChangeContext): Promise<EntityRecord<T>> {
-    return this.db.transaction().execute(async (tx) => {
+    const { record, revision } = await this.db.transaction().execute(async (tx) => {
       const existing = await tx
         .selectFrom('entities')
         .select('version')
@@ -83,9 +93,11 @@ export class EntityStore {
         .insertInto('entities')
         .values({ kind, name, version: 1, data: json, created_at: now, updated_at: now })
         .execute();
-      await this.record(tx, kind, name, 1, json, null, data, change, now);
-      return { kind, name, version: 1, data, createdAt: now, updatedAt: now };
+      const revision = await this.record(tx, kind, name, 1, json, null, data, change, now);
+      return { record: { kind, name, version: 1, data, createdAt: now, updatedAt: now }, revision };
     });
+    this.options.onCommitted?.(revision);
+    return record;
   }
 
   /**
@@ -99,7 +111,7 @@ export class EntityStore {
     next: (current: T) => T,
     change: ChangeContext,
   ): Promise<EntityRecord<T>> {
-    return this.db.transaction().execute(async (tx) => {
+    const { record, revision } = await this.db.transaction().execute(async (tx) => {
       const row = await tx
         .selectFrom('entities')
         .selectAll()
@@ -132,9 +144,11 @@ export class EntityStore {
       if (Number(updated.numUpdatedRows) !== 1) {
         throw new ConflictError('version_conflict', `${kind} "${name}" changed concurrently`, { name });
       }
-      await this.record(tx, kind, name, version, json, before, data, change, now);
-      return { kind, name, version, data, createdAt: row.created_at, updatedAt: now };
+      const revision = await this.record(tx, kind, name, version, json, before, data, change, now);
+      return { record: { kind, name, version, data, createdAt: row.created_at, updatedAt: now }, revision };
     });
+    this.options.onCommitted?.(revision);
+    return record;
   }
 
   /**
@@ -146,8 +160,9 @@ export class EntityStore {
     items: { name: string; data: T }[],
     change: Omit<ChangeContext, 'action'>,
   ): Promise<{ created: string[]; updated: string[]; unchanged: string[] }> {
-    return this.db.transaction().execute(async (tx) => {
+    const { outcome, revision } = await this.db.transaction().execute(async (tx) => {
       const outcome = { created: [] as string[], updated: [] as string[], unchanged: [] as string[] };
+      let revision: number | undefined;
       for (const { name, data } of items) {
         const json = JSON.stringify(data);
         const row = await tx
@@ -184,12 +199,24 @@ export class EntityStore {
             .insertInto('entities')
             .values({ kind, name, version: 1, data: json, created_at: now, updated_at: now })
             .execute();
-          await this.record(tx, kind, name, 1, json, null, data, { ...change, action: 'create' }, now);
+          revision = await this.record(
+            tx,
+            kind,
+            name,
+            1,
+            json,
+            null,
+            data,
+            { ...change, action: 'create' },
+            now,
+          );
           outcome.created.push(name);
         }
       }
-      return outcome;
+      return { outcome, revision };
     });
+    if (revision !== undefined) this.options.onCommitted?.(revision);
+    return outcome;
   }
 
   async history<T>(kind: string, name: string): Promise<VersionRecord<T>[]> {
@@ -236,7 +263,7 @@ export class EntityStore {
     after: unknown,
     change: ChangeContext,
     now: number,
-  ): Promise<void> {
+  ): Promise<number> {
     await tx
       .insertInto('entity_versions')
       .values({ kind, name, version, data: json, created_at: now, actor: change.actor })
@@ -254,7 +281,7 @@ export class EntityStore {
         diff: JSON.stringify({ before, after }),
       })
       .execute();
-    await bumpRevision(tx, now);
+    return bumpRevision(tx, now, this.options.dialect);
   }
 }
 
@@ -262,15 +289,23 @@ export class EntityStore {
  * Bumps the configuration revision inside `tx`. `changed_at` becomes the DCS `time` that SDKs
  * echo back as `sinceTime`, so it must grow with every change even within one millisecond.
  */
-export async function bumpRevision(tx: Transaction<Database>, now: number): Promise<void> {
-  await tx
+export async function bumpRevision(
+  tx: Transaction<Database>,
+  now: number,
+  dialect: SqlDialectName = 'sqlite',
+): Promise<number> {
+  const { revision } = await tx
     .updateTable('config_state')
     .set((eb) => ({
       revision: eb('revision', '+', 1),
       changed_at: sql<number>`case when changed_at >= ${now} then changed_at + 1 else ${now} end`,
     }))
     .where('id', '=', 1)
-    .execute();
+    .returning('revision')
+    .executeTakeFirstOrThrow();
+  // Delivered to the other instances only if and when this transaction commits.
+  if (dialect === 'postgres') await notifyChange(tx, revision);
+  return revision;
 }
 
 function toRecord<T>(row: Database['entities']): EntityRecord<T> {
