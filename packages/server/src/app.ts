@@ -6,6 +6,8 @@ import { Metrics, metricsPlugin } from './http/metrics.js';
 import { auditRoutes } from './routes/audit.js';
 import { clientSdkRoutes } from './routes/client-sdk.js';
 import { gateRoutes } from './routes/gates.js';
+import { idListFileRoutes } from './routes/id-list-files.js';
+import { idListRoutes } from './routes/id-lists.js';
 import { importRoutes } from './routes/import.js';
 import { keyRoutes } from './routes/keys.js';
 import { sdkRoutes } from './routes/sdk.js';
@@ -13,9 +15,11 @@ import { StreamHub, streamRoutes } from './routes/stream.js';
 import { type ChangeFeed, type FeedLogger, InProcessChangeFeed } from './services/change-feed.js';
 import { ConfigSnapshots, type SnapshotSource } from './services/config-snapshots.js';
 import { GateService } from './services/gate-service.js';
+import { IdListService } from './services/id-list-service.js';
 import type { OpenDatabase } from './store/database.js';
 import { EntityStore } from './store/entity-store.js';
 import { EventStore } from './store/event-store.js';
+import { IdListStore } from './store/id-list-store.js';
 import { KeyStore } from './store/key-store.js';
 
 declare module 'fastify' {
@@ -35,6 +39,11 @@ export interface AppOptions {
   changeFeed?: (entities: EntityStore, log: FeedLogger) => ChangeFeed;
   /** Interval of `/v1/stream` heartbeats (ms). */
   streamHeartbeatMs?: number;
+  /**
+   * The base URL SDKs reach this server at (`SWITCHYARD_PUBLIC_URL`), for the ID-list file URLs
+   * in get_id_lists; by default each request's own protocol and host.
+   */
+  publicUrl?: string;
 }
 
 export interface App {
@@ -42,6 +51,7 @@ export interface App {
   keys: KeyStore;
   entities: EntityStore;
   events: EventStore;
+  idLists: IdListStore;
   snapshots: ConfigSnapshots;
   feed: ChangeFeed;
   streams: StreamHub;
@@ -56,6 +66,7 @@ export async function buildApp({
   snapshots: sdkSnapshots,
   changeFeed,
   streamHeartbeatMs,
+  publicUrl,
 }: AppOptions): Promise<App> {
   const http = Fastify({ logger, bodyLimit: 1024 * 1024 });
   const keys = new KeyStore(database.db, clock);
@@ -65,8 +76,10 @@ export async function buildApp({
   });
   const feed = changeFeed?.(entities, http.log) ?? new InProcessChangeFeed({ log: http.log });
   const events = new EventStore(database.db, clock);
-  const snapshots = new ConfigSnapshots(entities);
+  const idLists = new IdListStore(database.db, entities, clock, database.dialect);
+  const snapshots = new ConfigSnapshots(entities, idLists.members);
   const gates = new GateService(entities);
+  const idListService = new IdListService(idLists);
   await keys.ensureEnvironments();
   const streams = new StreamHub({
     snapshots: sdkSnapshots ?? snapshots,
@@ -106,6 +119,7 @@ export async function buildApp({
   await http.register(
     async (api) => {
       await api.register(gateRoutes(gates, keys));
+      await api.register(idListRoutes(idListService, keys));
       await api.register(auditRoutes(entities, keys));
       await api.register(keyRoutes(keys));
       await api.register(importRoutes(entities, keys));
@@ -114,10 +128,17 @@ export async function buildApp({
     { prefix: '/api/v1' },
   );
   await http.register(sdkRoutes(sdkSnapshots ?? snapshots, events, keys, metrics), { prefix: '/v1' });
+  await http.register(
+    idListFileRoutes(idListService, keys, {
+      publicUrl,
+      onBytesServed: (bytes) => metrics.onIdListBytesServed(bytes),
+    }),
+    { prefix: '/v1' },
+  );
   await http.register(clientSdkRoutes(sdkSnapshots ?? snapshots, events, keys, metrics), { prefix: '/v1' });
   // Its preClose hook ends every stream before Fastify waits for open connections to finish.
   await http.register(streamRoutes(streams, keys), { prefix: '/v1' });
   http.addHook('onClose', async () => feed.close());
   await feed.start();
-  return { http, keys, entities, events, snapshots, feed, streams, metrics };
+  return { http, keys, entities, events, idLists, snapshots, feed, streams, metrics };
 }

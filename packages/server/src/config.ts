@@ -10,6 +10,8 @@ export interface ServerConfig {
   databaseUrl: string;
   initKeys: { server?: string; client?: string; console?: string };
   logLevel: string;
+  /** Where SDKs reach this server (ID-list file URLs), e.g. `https://flags.example.com`; by default each request's host. */
+  publicUrl?: string;
 }
 
 const envSchema = z.object({
@@ -21,6 +23,10 @@ const envSchema = z.object({
   SWITCHYARD_INIT_CLIENT_KEY: z.string().optional(),
   SWITCHYARD_INIT_ADMIN_KEY: z.string().optional(),
   LOG_LEVEL: z.string().default('info'),
+  SWITCHYARD_PUBLIC_URL: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
 });
 
 export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig {
@@ -41,5 +47,6 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
       console: parsed.SWITCHYARD_INIT_ADMIN_KEY,
     },
     logLevel: parsed.LOG_LEVEL,
+    ...(parsed.SWITCHYARD_PUBLIC_URL && { publicUrl: parsed.SWITCHYARD_PUBLIC_URL.replace(/\/+$/, '') }),
   };
 }

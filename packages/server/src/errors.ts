@@ -18,3 +18,9 @@ export class ConflictError extends DomainError {}
 export class InvalidInputError extends DomainError {}
 export class UnauthorizedError extends DomainError {}
 export class ForbiddenError extends DomainError {}
+/** A request body over the route's limit (413). */
+export class PayloadTooLargeError extends DomainError {}
+/** A body in a format the route does not read (415). */
+export class UnsupportedMediaTypeError extends DomainError {}
+/** A `Range` that starts at or past the end of the file (416). */
+export class RangeNotSatisfiableError extends DomainError {}

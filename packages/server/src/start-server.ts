@@ -22,6 +22,7 @@ export async function startServer(
   const app = await buildApp({
     database,
     logger,
+    publicUrl: config.publicUrl,
     ...(database.dialect === 'postgres' && {
       changeFeed: (entities, log) =>
         new PostgresChangeFeed({ connectionString: config.databaseUrl, entities, log }),

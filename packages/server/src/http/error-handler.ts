@@ -6,7 +6,10 @@ import {
   ForbiddenError,
   InvalidInputError,
   NotFoundError,
+  PayloadTooLargeError,
+  RangeNotSatisfiableError,
   UnauthorizedError,
+  UnsupportedMediaTypeError,
 } from '../errors.js';
 
 const STATUS_BY_ERROR = new Map<new (...args: never[]) => DomainError, number>([
@@ -15,6 +18,9 @@ const STATUS_BY_ERROR = new Map<new (...args: never[]) => DomainError, number>([
   [ForbiddenError, 403],
   [NotFoundError, 404],
   [ConflictError, 409],
+  [PayloadTooLargeError, 413],
+  [UnsupportedMediaTypeError, 415],
+  [RangeNotSatisfiableError, 416],
 ]);
 
 export interface ErrorBody {

@@ -26,6 +26,7 @@ export class Metrics {
   private readonly duration: Histogram<'method' | 'route'>;
   private readonly eventsStored: Counter;
   private readonly eventsRejected: Counter;
+  private readonly idListBytes: Counter;
 
   constructor(options: MetricsOptions = {}) {
     const registers = [this.registry];
@@ -73,6 +74,11 @@ export class Metrics {
       help: 'Events refused at ingestion (malformed), whether alone or with their whole batch.',
       registers,
     });
+    this.idListBytes = new Counter({
+      name: 'switchyard_id_list_bytes_served_total',
+      help: 'Bytes of ID-list files sent to SDKs (Range requests send only what an SDK lacks).',
+      registers,
+    });
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -84,6 +90,11 @@ export class Metrics {
   /** Call with the number of events refused. */
   onEventsRejected(count: number): void {
     if (count > 0) this.eventsRejected.inc(count);
+  }
+
+  /** Call with the bytes of an ID-list file about to be sent. */
+  onIdListBytesServed(bytes: number): void {
+    if (bytes > 0) this.idListBytes.inc(bytes);
   }
 
   /** Records one answered request; `route` is the route pattern, never the raw URL. */

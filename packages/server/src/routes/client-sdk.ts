@@ -70,7 +70,7 @@ export function clientEvaluationFor(snapshot: Snapshot): ClientEvaluation {
   let evaluation = evaluations.get(snapshot);
   if (!evaluation) {
     evaluation = {
-      evaluator: createInitializeEvaluator(snapshot.specs),
+      evaluator: createInitializeEvaluator(snapshot.specs, snapshot.idLists),
       timeDependent: hasTimeCondition(snapshot.specs),
     };
     evaluations.set(snapshot, evaluation);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { StoredGate } from '../domain/gate.js';
 import { conditionSchema, entityName, gateInputSchema, gatePatchSchema } from '../domain/gate.js';
 import { authenticate, presentedKey } from '../http/auth.js';
+import { expectedVersion } from '../http/if-match.js';
 import type { GateService } from '../services/gate-service.js';
 import type { EntityRecord } from '../store/entity-store.js';
 import type { KeyStore } from '../store/key-store.js';
@@ -40,14 +41,6 @@ function present(record: EntityRecord<StoredGate>) {
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
   };
-}
-
-/** Reads the expected version from `If-Match: "3"` (or W/"3"), or undefined when absent. */
-function expectedVersion(ifMatch: string | undefined, bodyVersion: number | undefined): number | undefined {
-  if (bodyVersion !== undefined) return bodyVersion;
-  if (!ifMatch) return undefined;
-  const match = /^(?:W\/)?"?(\d+)"?$/.exec(ifMatch.trim());
-  return match ? Number(match[1]) : -1;
 }
 
 export function gateRoutes(gates: GateService, keys: KeyStore): FastifyPluginAsyncZod {

@@ -56,8 +56,8 @@ export function parseEvents(body: unknown): { events: IncomingEvent[]; rejected:
 }
 
 /**
- * Statsig's server-SDK protocol (shared/docs/statsig-protocol.md sections 1, 5 and 6):
- * statsig-node pointed at `http://host/v1` works unchanged.
+ * Statsig's server-SDK protocol (shared/docs/statsig-protocol.md sections 1 and 5; ID lists,
+ * section 6, are in id-list-files.ts): statsig-node pointed at `http://host/v1` works unchanged.
  */
 export function sdkRoutes(
   snapshots: SnapshotSource,
@@ -90,12 +90,6 @@ export function sdkRoutes(
         return reply.type('application/json').send(snapshot.json);
       },
     );
-
-    app.post('/get_id_lists', async (request) => {
-      await authenticate(keys, presentedKey(request), ['server']);
-      // ID lists arrive with their own issue; an empty map tells SDKs there are none.
-      return {};
-    });
 
     app.post('/log_event', { bodyLimit: EVENT_BODY_LIMIT }, async (request, reply) => {
       const key = await authenticate(keys, presentedKey(request), ['server', 'client']);

@@ -4,6 +4,7 @@ import {
   djb2,
   type EvaluationResult,
   type Evaluator,
+  type IdListSource,
   type SecondaryExposure,
   type Spec,
   type StatsigUser,
@@ -106,12 +107,15 @@ export function resolveInitializeHash(requested: unknown): InitializeHash {
  * getClientInitializeResponse, fills it in only for users without a `statsigEnvironment`; an
  * evaluator over the raw DCS would impose it on every user instead (core's checkGate semantics).
  *
+ * `idLists` are the ID lists' entries (`in_segment_list`), read at check time: the server
+ * passes its live copy, so list changes apply without a new evaluator.
+ *
  * @example
- * const evaluator = createInitializeEvaluator(snapshot.specs); // once per snapshot
+ * const evaluator = createInitializeEvaluator(snapshot.specs, snapshot.idLists); // once per snapshot
  * buildInitializeResponse(snapshot.specs, evaluator, { userID: 'u1' }, { hash: 'djb2' });
  */
-export function createInitializeEvaluator(specs: ConfigSpecs): Evaluator {
-  return createEvaluator({ ...specs, default_environment: null });
+export function createInitializeEvaluator(specs: ConfigSpecs, idLists?: IdListSource): Evaluator {
+  return createEvaluator({ ...specs, default_environment: null }, idLists ? { idLists } : {});
 }
 
 /** The raw specs by name (a later duplicate wins, as in statsig-node's store), per DCS object. */

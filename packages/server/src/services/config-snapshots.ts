@@ -1,7 +1,8 @@
-import type { ConfigSpecs, Spec } from '@switchyard/core';
+import type { ConfigSpecs, IdListSource, Spec } from '@switchyard/core';
 import { compileGate } from '../domain/compile-gate.js';
 import type { StoredGate } from '../domain/gate.js';
 import type { EntityStore } from '../store/entity-store.js';
+import type { IdListMembers } from '../store/id-list-members.js';
 import { GATE_KIND } from './gate-service.js';
 import { IMPORTED_SPEC_KIND, type ImportedSpec } from './statsig-import.js';
 
@@ -12,6 +13,11 @@ export interface Snapshot {
   specs: ConfigSpecs;
   /** `specs` serialised once, served as is to every SDK. */
   json: string;
+  /**
+   * The ID lists' entries for `in_segment_list`: a live view shared by every snapshot, brought
+   * up to date before each snapshot is built (absent: no lists).
+   */
+  idLists?: IdListSource;
 }
 
 /** Where SDK routes get snapshots: `ConfigSnapshots`, or a fixed source in tests. */
@@ -41,12 +47,17 @@ function layerMembers(layers: Spec[]): Record<string, string[]> {
 export class ConfigSnapshots {
   private readonly cache = new Map<string, Snapshot>();
 
-  constructor(private readonly entities: EntityStore) {}
+  constructor(
+    private readonly entities: EntityStore,
+    private readonly idLists?: IdListMembers,
+  ) {}
 
   async current(environment: string): Promise<Snapshot> {
     const { revision, changedAt } = await this.entities.revision();
     const cached = this.cache.get(environment);
     if (cached && cached.revision === revision) return cached;
+    // ID-list changes bump the revision too: catch up with them before evaluating anything.
+    await this.idLists?.sync();
     const snapshot = await this.build(environment, revision, changedAt);
     this.cache.set(environment, snapshot);
     return snapshot;
@@ -71,10 +82,17 @@ export class ConfigSnapshots {
       dynamic_configs: importedIn('dynamic_configs'),
       layer_configs: layerConfigs,
       layers: layerMembers(layerConfigs),
-      id_lists: {},
+      // As Statsig's DCS: the lists that exist (SDKs fetch them through get_id_lists).
+      id_lists: Object.fromEntries((this.idLists?.names() ?? []).map((name) => [name, true])),
       sdk_flags: {},
       sdk_configs: {},
     };
-    return { revision, time: specs.time as number, specs, json: JSON.stringify(specs) };
+    return {
+      revision,
+      time: specs.time as number,
+      specs,
+      json: JSON.stringify(specs),
+      ...(this.idLists && { idLists: this.idLists }),
+    };
   }
 }

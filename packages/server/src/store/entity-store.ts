@@ -39,6 +39,22 @@ export interface ChangeContext {
   action: string;
 }
 
+/** One audited change of an object kept outside `entities`, for `EntityStore.transaction`. */
+export interface AuditInput {
+  kind: string;
+  name: string;
+  version: number | null;
+  /** What the audit diff shows: a summary, never bulk content (e.g. a million list entries). */
+  before: unknown;
+  after: unknown;
+  change: ChangeContext;
+  /** The change's time (ms), also the revision's `changed_at` candidate. */
+  now: number;
+}
+
+/** Records an audit entry and bumps the revision in the surrounding transaction; returns the revision. */
+export type AuditWriter = (entry: AuditInput) => Promise<number>;
+
 export interface EntityStoreOptions {
   /** On Postgres each write also NOTIFYs the other instances, inside its transaction. */
   dialect?: SqlDialectName;
@@ -253,6 +269,30 @@ export class EntityStore {
     return { revision: row?.revision ?? 0, changedAt: row?.changed_at ?? 0 };
   }
 
+  /**
+   * Runs `work` in one transaction, for objects kept in tables of their own (ID lists) that
+   * share the audit log and the configuration revision: each `audit(...)` call inside `work`
+   * appends the audit entry and bumps the revision in that transaction, and once it commits
+   * `onCommitted` hears of the new revision, as for every other write.
+   *
+   * @example
+   * await entities.transaction(async (tx, audit) => {
+   *   await tx.updateTable('id_lists').set({ size: 10 }).where('name', '=', 'beta').execute();
+   *   await audit({ kind: 'id_list', name: 'beta', version: 2, before, after, change, now });
+   * });
+   */
+  async transaction<R>(work: (tx: Transaction<Database>, audit: AuditWriter) => Promise<R>): Promise<R> {
+    let revision: number | undefined;
+    const result = await this.db.transaction().execute((tx) =>
+      work(tx, async (entry) => {
+        revision = await this.writeAudit(tx, entry);
+        return revision;
+      }),
+    );
+    if (revision !== undefined) this.options.onCommitted?.(revision);
+    return result;
+  }
+
   private async record(
     tx: Transaction<Database>,
     kind: string,
@@ -268,20 +308,25 @@ export class EntityStore {
       .insertInto('entity_versions')
       .values({ kind, name, version, data: json, created_at: now, actor: change.actor })
       .execute();
+    return this.writeAudit(tx, { kind, name, version, before, after, change, now });
+  }
+
+  /** Appends the audit entry and bumps the revision, inside `tx`; returns the new revision. */
+  private async writeAudit(tx: Transaction<Database>, entry: AuditInput): Promise<number> {
     await tx
       .insertInto('audit_log')
       .values({
-        at: now,
-        actor: change.actor,
-        action: change.action,
-        kind,
-        name,
-        version,
-        reason: change.reason ?? null,
-        diff: JSON.stringify({ before, after }),
+        at: entry.now,
+        actor: entry.change.actor,
+        action: entry.change.action,
+        kind: entry.kind,
+        name: entry.name,
+        version: entry.version,
+        reason: entry.change.reason ?? null,
+        diff: JSON.stringify({ before: entry.before, after: entry.after }),
       })
       .execute();
-    return bumpRevision(tx, now, this.options.dialect);
+    return bumpRevision(tx, entry.now, this.options.dialect);
   }
 }
 

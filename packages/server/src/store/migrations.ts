@@ -91,6 +91,39 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
         await db.schema.alterTable('events').addColumn('secondary_exposures', 'text').execute();
       },
     },
+    '0003-id-lists': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('id_lists')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('file_id', 'text', (c) => c.notNull().unique())
+          .addColumn('previous_file_id', 'text')
+          .addColumn('creation_time', time, (c) => c.notNull())
+          .addColumn('size', 'bigint', (c) => c.notNull())
+          .addColumn('entry_count', 'integer', (c) => c.notNull())
+          .addColumn('chunk_count', 'integer', (c) => c.notNull())
+          .addColumn('version', 'integer', (c) => c.notNull())
+          .addColumn('created_at', time, (c) => c.notNull())
+          .addColumn('updated_at', time, (c) => c.notNull())
+          .addColumn('deleted_at', time)
+          .execute();
+        await db.schema
+          .createIndex('id_lists_previous_file_id')
+          .on('id_lists')
+          .column('previous_file_id')
+          .execute();
+        // Chunks of about 1 MB: an incremental change appends one; nothing is ever rewritten.
+        await db.schema
+          .createTable('id_list_chunks')
+          .addColumn('file_id', 'text', (c) => c.notNull())
+          .addColumn('seq', 'integer', (c) => c.notNull())
+          .addColumn('start_byte', 'bigint', (c) => c.notNull())
+          .addColumn('end_byte', 'bigint', (c) => c.notNull())
+          .addColumn('content', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('id_list_chunks_pk', ['file_id', 'seq'])
+          .execute();
+      },
+    },
   };
 }
 

@@ -69,4 +69,39 @@ export interface Database {
     /** JSON array of the exposure's secondary exposures ({gate, gateValue, ruleID}), or null. */
     secondary_exposures: string | null;
   };
+  /**
+   * ID lists (global across environments). The content of the current file is an append-only
+   * log of `+<hash>\n` / `-<hash>\n` lines (Statsig's list file format) kept in
+   * `id_list_chunks`; a full upload starts a new file. A deleted list stays as a tombstone
+   * with an empty file, because statsig-node 6.5.2 never drops a list that disappears.
+   */
+  id_lists: {
+    name: string;
+    /** The current file's id: random and unguessable, it also authorises downloading the file. */
+    file_id: string;
+    /** The file before it, kept so a download that started before a replacement can finish. */
+    previous_file_id: string | null;
+    /** Epoch ms; strictly increasing per list, since SDKs ignore a new file with an older one. */
+    creation_time: number;
+    /** Bytes in the current file. */
+    size: number;
+    /** Entries (distinct hashes) currently in the list. */
+    entry_count: number;
+    /** Chunks in the current file; the next chunk's `seq`. */
+    chunk_count: number;
+    /** Bumped by every change (optimistic concurrency, audit). */
+    version: number;
+    created_at: number;
+    updated_at: number;
+    /** Set while the list is deleted (a tombstone serving an empty file). */
+    deleted_at: number | null;
+  };
+  /** A list file, in chunks: bytes [start_byte, end_byte) of file `file_id`, ASCII lines. */
+  id_list_chunks: {
+    file_id: string;
+    seq: number;
+    start_byte: number;
+    end_byte: number;
+    content: string;
+  };
 }
