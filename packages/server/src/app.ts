@@ -1,4 +1,5 @@
 import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { handleError } from './http/error-handler.js';
@@ -105,6 +106,8 @@ export async function buildApp({
     },
     transform: jsonSchemaTransform,
   });
+  // Browsable docs of the same document, served from the package's bundled assets (no CDN).
+  await http.register(swaggerUi, { routePrefix: '/api/docs' });
 
   http.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
   http.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {

@@ -239,6 +239,10 @@ describe('authoring API: gates', () => {
     );
     const createBody = doc.paths['/api/v1/gates'].post.requestBody.content['application/json'].schema;
     expect(createBody.required).toContain('name');
+    const page = await app.http.inject({ method: 'GET', url: '/api/docs/' });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+    expect(page.body).toContain('swagger');
   });
 });
 
