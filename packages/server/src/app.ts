@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { handleError } from './http/error-handler.js';
 import { Metrics, metricsPlugin } from './http/metrics.js';
+import { withRedactedUrls } from './http/redact-url.js';
 import { auditRoutes } from './routes/audit.js';
 import { clientSdkRoutes } from './routes/client-sdk.js';
 import { gateRoutes } from './routes/gates.js';
@@ -69,7 +70,7 @@ export async function buildApp({
   streamHeartbeatMs,
   publicUrl,
 }: AppOptions): Promise<App> {
-  const http = Fastify({ logger, bodyLimit: 1024 * 1024 });
+  const http = Fastify({ logger: withRedactedUrls(logger), bodyLimit: 1024 * 1024 });
   const keys = new KeyStore(database.db, clock);
   const entities = new EntityStore(database.db, clock, {
     dialect: database.dialect,

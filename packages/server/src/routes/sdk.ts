@@ -1,5 +1,5 @@
 import { createGunzip } from 'node:zlib';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, preParsingAsyncHookHandler } from 'fastify';
 import { InvalidInputError } from '../errors.js';
 import { authenticate, presentedKey } from '../http/auth.js';
 import type { Metrics } from '../http/metrics.js';
@@ -56,6 +56,22 @@ export function parseEvents(body: unknown): { events: IncomingEvent[]; rejected:
 }
 
 /**
+ * log_event bodies arrive gzip-compressed on first attempts and plain on retries. A corrupt body
+ * fails the parse with a 400; the error listener keeps it from crashing the process when the
+ * body is never read (e.g. a 415 for its content type).
+ */
+const inflateGzip: preParsingAsyncHookHandler = async (request, _reply, payload) => {
+  if (request.headers['content-encoding'] !== 'gzip') return payload;
+  // Fastify checks Content-Length against the bytes received, which are the compressed ones.
+  const inflated = Object.assign(payload.pipe(createGunzip()), { receivedEncodedLength: 0 });
+  inflated.on('error', () => {});
+  payload.on('data', (chunk: Buffer) => {
+    inflated.receivedEncodedLength += chunk.length;
+  });
+  return inflated;
+};
+
+/**
  * Statsig's server-SDK protocol (shared/docs/statsig-protocol.md sections 1 and 5; ID lists,
  * section 6, are in id-list-files.ts): statsig-node pointed at `http://host/v1` works unchanged.
  */
@@ -66,17 +82,6 @@ export function sdkRoutes(
   metrics?: Pick<Metrics, 'onEventsStored' | 'onEventsRejected'>,
 ): FastifyPluginAsync {
   return async (app) => {
-    // log_event bodies arrive gzip-compressed on first attempts and plain on retries.
-    app.addHook('preParsing', async (request, _reply, payload) => {
-      if (request.headers['content-encoding'] !== 'gzip') return payload;
-      // Fastify checks Content-Length against the bytes received, which are the compressed ones.
-      const inflated = Object.assign(payload.pipe(createGunzip()), { receivedEncodedLength: 0 });
-      payload.on('data', (chunk: Buffer) => {
-        inflated.receivedEncodedLength += chunk.length;
-      });
-      return inflated;
-    });
-
     app.get<{ Params: { file: string }; Querystring: { sinceTime?: string } }>(
       '/download_config_specs/:file',
       async (request, reply) => {
@@ -91,13 +96,17 @@ export function sdkRoutes(
       },
     );
 
-    app.post('/log_event', { bodyLimit: EVENT_BODY_LIMIT }, async (request, reply) => {
-      const key = await authenticate(keys, presentedKey(request), ['server', 'client']);
-      const batch = parseEvents(request.body);
-      const stored = await events.append(key.environment, batch.events);
-      metrics?.onEventsStored(stored);
-      metrics?.onEventsRejected(batch.rejected.length);
-      return reply.status(202).send({ success: true, stored, rejected: batch.rejected });
-    });
+    app.post(
+      '/log_event',
+      { bodyLimit: EVENT_BODY_LIMIT, preParsing: inflateGzip },
+      async (request, reply) => {
+        const key = await authenticate(keys, presentedKey(request), ['server', 'client']);
+        const batch = parseEvents(request.body);
+        const stored = await events.append(key.environment, batch.events);
+        metrics?.onEventsStored(stored);
+        metrics?.onEventsRejected(batch.rejected.length);
+        return reply.status(202).send({ success: true, stored, rejected: batch.rejected });
+      },
+    );
   };
 }

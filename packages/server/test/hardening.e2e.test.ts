@@ -1,0 +1,83 @@
+/**
+ * Regressions found by review: secrets in request logs, and a corrupt gzip body that crashed the
+ * process when Fastify never read it.
+ */
+import { Writable } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type App, buildApp } from '../src/app.js';
+import { redactUrl } from '../src/http/redact-url.js';
+import { type OpenDatabase, openDatabase } from '../src/store/database.js';
+
+const SERVER = 'secret-hardening-key-1';
+let database: OpenDatabase;
+let app: App;
+
+afterEach(async () => {
+  await app?.http.close();
+  await database?.close();
+});
+
+describe('request logs', () => {
+  it('redact server keys and list-file ids from URLs', () => {
+    expect(redactUrl('/v1/download_config_specs/secret-abc.json?sinceTime=5')).toBe(
+      '/v1/download_config_specs/[redacted]?sinceTime=5',
+    );
+    expect(redactUrl('/v1/stream?k=secret-abc&x=1')).toBe('/v1/stream?k=[redacted]&x=1');
+    expect(redactUrl('/v1/initialize?st=js&k=client-abc')).toBe('/v1/initialize?st=js&k=[redacted]');
+    expect(redactUrl('/v1/id_list_files/Zx81abc')).toBe('/v1/id_list_files/[redacted]');
+    expect(redactUrl('/api/v1/gates/new_checkout')).toBe('/api/v1/gates/new_checkout');
+  });
+
+  it('never write a server key into the log of a real request', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    database = await openDatabase(':memory:');
+    app = await buildApp({ database, logger: { level: 'info', stream: sink } as never });
+    await app.keys.ensure('production', 'server', SERVER);
+    const response = await app.http.inject({
+      method: 'GET',
+      url: `/v1/download_config_specs/${SERVER}.json`,
+    });
+    expect(response.statusCode).toBe(200);
+    await app.http.inject({
+      method: 'POST',
+      url: `/v1/initialize?k=${SERVER}`,
+      payload: { user: { userID: 'u' } },
+    });
+    expect(lines.join('')).toContain('download_config_specs/[redacted]');
+    expect(lines.join('')).not.toContain(SERVER);
+  });
+});
+
+describe('corrupt gzip bodies', () => {
+  it('answer 4xx and leave the process serving, whether or not the body is read', async () => {
+    database = await openDatabase(':memory:');
+    app = await buildApp({ database });
+    await app.keys.ensure('production', 'server', SERVER);
+    for (const contentType of ['application/json', 'application/x-www-form-urlencoded', 'text/plain']) {
+      const response = await app.http.inject({
+        method: 'POST',
+        url: '/v1/log_event',
+        headers: { 'statsig-api-key': SERVER, 'content-type': contentType, 'content-encoding': 'gzip' },
+        payload: Buffer.from('definitely not gzip'),
+      });
+      expect(response.statusCode, contentType).toBeGreaterThanOrEqual(400);
+      expect(response.statusCode, contentType).toBeLessThan(500);
+    }
+    const specs = await app.http.inject({
+      method: 'GET',
+      url: `/v1/download_config_specs/${SERVER}.json`,
+      headers: { 'content-encoding': 'gzip' },
+      payload: Buffer.from('garbage'),
+    });
+    expect(specs.statusCode).toBe(200);
+    // Give any stray stream error a turn of the event loop to surface.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await app.http.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+  });
+});
