@@ -107,11 +107,11 @@ class StreamWatcher {
     this.bytesInEvent = 0;
     if (!match) return; // a heartbeat comment
     const id = Number(match[1]);
-    if ((match[2] === 'config' || match[2] === 'revision') && id > this.revision) {
+    if ((match[2] === 'config' || match[2] === 'delta' || match[2] === 'revision') && id > this.revision) {
       this.revision = id;
       this.firstByteAt = this.headerSeenAt;
       this.receivedAt = now;
-      if (match[2] === 'config') this.eventBytes = size;
+      if (match[2] !== 'revision') this.eventBytes = size;
       this.onEvent?.();
     }
   }

@@ -241,10 +241,14 @@ describe.skipIf(!postgresUrl)(
         expect(created.statusCode).toBe(201);
         const { revision } = await appA.entities.revision();
         const event = await client.waitFor(
-          (candidate) => candidate.event === 'config' && candidate.id === String(revision),
+          (candidate) =>
+            (candidate.event === 'config' || candidate.event === 'delta') &&
+            candidate.id === String(revision),
         );
-        const specs = JSON.parse(event.data) as ConfigSpecs;
-        expect(specs.feature_gates.map((gate) => gate.name)).toContain('from_instance_a');
+        // A full config, or a delta for a client that held the previous revision.
+        const data = JSON.parse(event.data) as ConfigSpecs & { changed?: ConfigSpecs };
+        const gates = (data.changed ?? data).feature_gates;
+        expect(gates.map((gate) => gate.name)).toContain('from_instance_a');
         // Both instances serve the same revision.
         expect((await b.app.snapshots.current('production')).revision).toBe(revision);
         client.close();

@@ -64,8 +64,31 @@ function gateNames(event: SseEvent): string[] {
   return (JSON.parse(event.data) as ConfigSpecs).feature_gates.map((gate) => gate.name);
 }
 
+/** Gates a `delta` event adds or changes. */
+function changedGateNames(event: SseEvent): string[] {
+  return (JSON.parse(event.data) as { changed: ConfigSpecs }).changed.feature_gates.map((gate) => gate.name);
+}
+
+/** The gates a client knows after applying its events in order, as an SDK would. */
+function gatesKnown(client: SseClient): string[] {
+  let gates = new Map<string, unknown>();
+  for (const event of client.events) {
+    if (event.event === 'config') {
+      gates = new Map((JSON.parse(event.data) as ConfigSpecs).feature_gates.map((gate) => [gate.name, gate]));
+    } else if (event.event === 'delta') {
+      const delta = JSON.parse(event.data) as { changed: ConfigSpecs; removed: { feature_gates: string[] } };
+      for (const gate of delta.changed.feature_gates) gates.set(gate.name, gate);
+      for (const name of delta.removed.feature_gates) gates.delete(name);
+    }
+  }
+  return [...gates.keys()].sort();
+}
+
 const isConfigAt = (revision: number) => (event: SseEvent) =>
   event.event === 'config' && event.id === String(revision);
+/** A full config or a delta reaching `revision`. */
+const isUpdateAt = (revision: number) => (event: SseEvent) =>
+  (event.event === 'config' || event.event === 'delta') && event.id === String(revision);
 
 describe('GET /v1/stream', () => {
   it('opens an event stream with the current revision, then the full config', async () => {
@@ -102,12 +125,18 @@ describe('GET /v1/stream', () => {
 
     const next = await createGate('second_gate');
     for (const client of [...production, staging]) {
-      const event = await client.waitFor(isConfigAt(next));
-      expect(gateNames(event)).toEqual(['first_gate', 'second_gate']);
+      // Clients holding the previous revision get only what changed.
+      const event = await client.waitFor(isUpdateAt(next));
+      expect(event.event).toBe('delta');
+      expect(changedGateNames(event)).toEqual(['second_gate']);
+      expect(JSON.parse(event.data)).toMatchObject({ revision: next, baseRevision: start });
+      expect(gatesKnown(client)).toEqual(['first_gate', 'second_gate']);
     }
     // Each change is sent once per client.
     expect(
-      production[0]?.events.filter((event) => event.event === 'config').map((event) => event.id),
+      production[0]?.events
+        .filter((event) => event.event === 'config' || event.event === 'delta')
+        .map((event) => event.id),
     ).toEqual([String(start), String(next)]);
   });
 
@@ -120,7 +149,7 @@ describe('GET /v1/stream', () => {
     expect(current.names()).toEqual([`revision:${revision}`]);
 
     const next = await createGate('second_gate');
-    expect(gateNames(await current.waitFor(isConfigAt(next)))).toEqual(['first_gate', 'second_gate']);
+    expect(changedGateNames(await current.waitFor(isUpdateAt(next)))).toEqual(['second_gate']);
 
     const behind = await connect({ ...serverKey(), 'last-event-id': String(revision) });
     await behind.waitFor(isConfigAt(next));
@@ -151,7 +180,7 @@ describe('GET /v1/stream', () => {
     gone.close();
     await vi.waitFor(() => expect(hub.size).toBe(1), { timeout: 10_000 });
     const next = await createGate('after_disconnect');
-    await kept.waitFor(isConfigAt(next));
+    await kept.waitFor(isUpdateAt(next));
   });
 
   it('ends every stream on close, so shutdown does not wait on them', async () => {
@@ -179,8 +208,8 @@ describe('GET /v1/stream', () => {
     expect(hub.size).toBe(count);
 
     const next = await createGate('second_gate');
-    const received = await Promise.all(many.map((client) => client.waitFor(isConfigAt(next))));
-    expect(received.every((event) => gateNames(event).includes('second_gate'))).toBe(true);
+    await Promise.all(many.map((client) => client.waitFor(isUpdateAt(next))));
+    expect(many.every((client) => gatesKnown(client).join() === 'first_gate,second_gate')).toBe(true);
 
     hub.closeAll();
     await Promise.all(many.map((client) => client.ended));

@@ -11,7 +11,57 @@ export const STREAM_EVENTS = {
   revision: 'revision',
   /** The environment's full download_config_specs JSON at the event's id (the revision). */
   config: 'config',
+  /**
+   * What changed since `baseRevision`, for clients that hold exactly that revision:
+   * `{ revision, time, baseRevision, changed: { feature_gates: Spec[], dynamic_configs, layer_configs },
+   * removed: { <namespace>: name[] }, layers, id_lists }`. A client at any other revision gets `config`.
+   */
+  delta: 'delta',
 } as const;
+
+const NAMESPACES = ['feature_gates', 'dynamic_configs', 'layer_configs'] as const;
+
+/** Each spec's JSON by namespace and name, computed once per snapshot. */
+const specJsonBySnapshot = new WeakMap<Snapshot, Map<string, Map<string, string>>>();
+
+function specJson(snapshot: Snapshot): Map<string, Map<string, string>> {
+  let index = specJsonBySnapshot.get(snapshot);
+  if (!index) {
+    index = new Map(
+      NAMESPACES.map((namespace) => [
+        namespace,
+        new Map((snapshot.specs[namespace] ?? []).map((spec) => [spec.name, JSON.stringify(spec)])),
+      ]),
+    );
+    specJsonBySnapshot.set(snapshot, index);
+  }
+  return index;
+}
+
+/** The `delta` event data taking a client from `base` to `next`. */
+function describeDelta(base: Snapshot, next: Snapshot): string {
+  const before = specJson(base);
+  const after = specJson(next);
+  const changed: Record<string, unknown[]> = {};
+  const removed: Record<string, string[]> = {};
+  for (const namespace of NAMESPACES) {
+    const old = before.get(namespace) ?? new Map<string, string>();
+    const current = after.get(namespace) ?? new Map<string, string>();
+    changed[namespace] = [...current]
+      .filter(([name, json]) => old.get(name) !== json)
+      .map(([, json]) => JSON.parse(json));
+    removed[namespace] = [...old.keys()].filter((name) => !current.has(name));
+  }
+  return JSON.stringify({
+    revision: next.revision,
+    time: next.time,
+    baseRevision: base.revision,
+    changed,
+    removed,
+    layers: next.specs.layers ?? {},
+    id_lists: next.specs.id_lists ?? {},
+  });
+}
 
 const DEFAULT_HEARTBEAT_MS = 15_000;
 /**
@@ -53,13 +103,18 @@ interface Stream {
 
 /**
  * Every open `/v1/stream` response, grouped by environment. One feed subscription and one
- * heartbeat timer serve all streams; on a change each environment's snapshot is read once and
- * its `config` event encoded once, then written to every stream of that environment.
+ * heartbeat timer serve all streams; on a change each environment's snapshot is read once, its
+ * `delta` (for clients at the previous revision) and `config` (for the rest) encoded at most once,
+ * then written to every stream of that environment. A kill switch is a few hundred bytes per
+ * stream instead of the whole configuration.
  */
 export class StreamHub {
   private readonly streams = new Map<string, Set<Stream>>();
-  /** The encoded `config` event per environment, reused until the revision moves. */
-  private readonly configFrames = new Map<string, { revision: number; frame: Buffer }>();
+  /**
+   * Per environment, the last snapshot streams were brought to (the base of the next delta) and
+   * its `config` event, encoded on first need and reused until the revision moves.
+   */
+  private readonly configFrames = new Map<string, { snapshot: Snapshot; frame?: Buffer }>();
   private readonly heartbeatMs: number;
   private readonly maxBufferedBytes: number;
   private readonly unsubscribe: () => void;
@@ -125,6 +180,8 @@ export class StreamHub {
       JSON.stringify({ revision: snapshot.revision, time: snapshot.time }),
     );
     const upToDate = lastEventId?.trim() === String(snapshot.revision);
+    // Remember the revision as a delta base even when this client needs no config now.
+    if (!this.configFrames.has(environment)) this.configFrames.set(environment, { snapshot });
     response.write(
       upToDate ? revisionFrame : Buffer.concat([revisionFrame, this.configFrame(snapshot, environment)]),
     );
@@ -180,7 +237,11 @@ export class StreamHub {
         }
         const environmentStreams = this.streams.get(environment);
         if (!environmentStreams || this.closing) continue;
-        const frame = this.configFrame(snapshot, environment);
+        // Clients at the previously sent revision get only what changed; others the full config.
+        const previous = this.configFrames.get(environment)?.snapshot;
+        if (!previous || previous.revision < snapshot.revision)
+          this.configFrames.set(environment, { snapshot });
+        let delta: Buffer | undefined;
         for (const stream of environmentStreams) {
           if (stream.revision >= snapshot.revision) continue;
           if (stream.response.writableLength > this.maxBufferedBytes) {
@@ -189,7 +250,12 @@ export class StreamHub {
             this.remove(stream);
             continue;
           }
-          stream.response.write(frame);
+          if (previous && stream.revision === previous.revision) {
+            delta ??= encodeEvent(STREAM_EVENTS.delta, snapshot.revision, describeDelta(previous, snapshot));
+            stream.response.write(delta);
+          } else {
+            stream.response.write(this.configFrame(snapshot, environment));
+          }
           stream.revision = snapshot.revision;
         }
       }
@@ -207,9 +273,14 @@ export class StreamHub {
 
   private configFrame(snapshot: Snapshot, environment: string): Buffer {
     const cached = this.configFrames.get(environment);
-    if (cached && cached.revision === snapshot.revision) return cached.frame;
+    if (cached?.snapshot.revision === snapshot.revision) {
+      cached.frame ??= encodeEvent(STREAM_EVENTS.config, snapshot.revision, snapshot.json);
+      return cached.frame;
+    }
     const frame = encodeEvent(STREAM_EVENTS.config, snapshot.revision, snapshot.json);
-    this.configFrames.set(environment, { revision: snapshot.revision, frame });
+    // An older snapshot (read by a request before a change landed) must not become the delta base.
+    if (!cached || cached.snapshot.revision < snapshot.revision)
+      this.configFrames.set(environment, { snapshot, frame });
     return frame;
   }
 
