@@ -192,6 +192,46 @@ if ('missing' in vectors) {
       expect(((await unknownEnvironment.json()) as ErrorResult).error.code).toBe('unknown_environment');
     });
 
+    it('has a kill switch for imported gates, audited, seen by statsig-node on its next sync', async () => {
+      const url = `${server.url}/api/v1/imported/production/feature_gates/test_email/disable`;
+      const headers = { authorization: `Bearer ${CONSOLE_KEY}`, 'content-type': 'application/json' };
+      const killed = await fetch(url, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ reason: 'incident' }),
+      });
+      expect(killed.status).toBe(200);
+      expect(await killed.json()).toMatchObject({ name: 'test_email', enabled: false });
+      const audit = (await (
+        await fetch(`${server.url}/api/v1/audit?limit=1`, {
+          headers: { authorization: `Bearer ${CONSOLE_KEY}` },
+        })
+      ).json()) as { entries: { action: string; reason: string | null; name: string }[] };
+      expect(audit.entries[0]).toMatchObject({
+        action: 'disable',
+        reason: 'incident',
+        name: 'production/feature_gates/test_email',
+      });
+      await statsig.syncStoreSpecs();
+      const user = { userID: 'u', email: 'someone@statsig.com' };
+      expect(statsig.getFeatureGate(user, 'test_email')).toMatchObject({ value: false, ruleID: 'disabled' });
+      const auth = { authorization: `Bearer ${CONSOLE_KEY}` };
+      const revived = await fetch(url.replace(/disable$/, 'enable'), { method: 'POST', headers: auth });
+      expect(revived.status).toBe(200);
+      await statsig.syncStoreSpecs();
+      expect(statsig.getFeatureGate(user, 'test_email').ruleID).not.toBe('disabled');
+      const missing = await fetch(url.replace('test_email', 'no_such_gate'), {
+        method: 'POST',
+        headers: auth,
+      });
+      expect(missing.status).toBe(404);
+      const clientKey = await fetch(url, {
+        method: 'POST',
+        headers: { authorization: 'Bearer client-nope-nope' },
+      });
+      expect(clientKey.status).toBe(401);
+    });
+
     it('made no request outside 127.0.0.1', () => {
       expect(blockedRequests).toEqual([]);
     });

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { InvalidInputError } from '../errors.js';
 import { authenticate, presentedKey } from '../http/auth.js';
-import { importStatsigSpecs } from '../services/statsig-import.js';
+import { importStatsigSpecs, SPEC_NAMESPACES, setImportedSpecEnabled } from '../services/statsig-import.js';
 import type { EntityStore } from '../store/entity-store.js';
 import type { KeyStore } from '../store/key-store.js';
 
@@ -58,5 +58,38 @@ export function importRoutes(entities: EntityStore, keys: KeyStore): FastifyPlug
         return importStatsigSpecs(entities, environment, request.body as never, { actor: `key:${key.id}` });
       },
     );
+
+    for (const [action, enabled] of [
+      ['disable', false],
+      ['enable', true],
+    ] as const) {
+      app.post(
+        `/imported/:environment/:namespace/:name/${action}`,
+        {
+          schema: {
+            tags: ['import'],
+            summary: enabled
+              ? 'Turn an imported spec back on'
+              : 'Kill switch for an imported gate, config, experiment or layer',
+            params: z.object({
+              environment: z.string().min(1),
+              namespace: z.enum(SPEC_NAMESPACES),
+              name: z.string().min(1).max(500),
+            }),
+            body: z.object({ reason: z.string().max(1000).optional() }).nullish(),
+            response: { 200: z.object({ name: z.string(), version: z.number(), enabled: z.boolean() }) },
+          },
+        },
+        async (request) => {
+          const key = await authenticate(keys, presentedKey(request), ['console']);
+          const { environment, namespace, name } = request.params;
+          const record = await setImportedSpecEnabled(entities, environment, namespace, name, enabled, {
+            actor: `key:${key.id}`,
+            reason: request.body?.reason,
+          });
+          return { name, version: record.version, enabled: record.data.spec.enabled };
+        },
+      );
+    }
   };
 }

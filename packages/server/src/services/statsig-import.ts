@@ -1,5 +1,5 @@
 import type { Spec } from '@switchyard/core';
-import { ConflictError, InvalidInputError } from '../errors.js';
+import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
 import type { EntityStore } from '../store/entity-store.js';
 import type { Actor } from './gate-service.js';
 import { GATE_KIND } from './gate-service.js';
@@ -78,4 +78,31 @@ export async function importStatsigSpecs(
     updated: outcome.updated.map(display),
     unchanged: outcome.unchanged.length,
   };
+}
+
+/**
+ * The kill switch for an imported spec (a gate, config, experiment or layer): it keeps its
+ * salts and rules and evaluates to its default with rule "disabled" while off.
+ */
+export async function setImportedSpecEnabled(
+  entities: EntityStore,
+  environment: string,
+  namespace: SpecNamespace,
+  name: string,
+  enabled: boolean,
+  by: Actor,
+) {
+  const key = importedSpecKey(environment, namespace, name);
+  if (!(await entities.get(IMPORTED_SPEC_KIND, key))) {
+    throw new NotFoundError('not_found', `no imported ${namespace} spec "${name}" in ${environment}`, {
+      name,
+    });
+  }
+  return entities.update<ImportedSpec>(
+    IMPORTED_SPEC_KIND,
+    key,
+    undefined,
+    (current) => ({ ...current, spec: { ...current.spec, enabled } }),
+    { actor: by.actor, reason: by.reason ?? null, action: enabled ? 'enable' : 'disable' },
+  );
 }
