@@ -6,13 +6,11 @@
  * bytes (Range), a replacement (new file id) resets the SDK's copy, a deletion empties it. Our
  * own /v1/initialize agrees with the SDK throughout; nothing leaves 127.0.0.1.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type RunningServer, startServer } from '@switchyard/server';
+import type { RunningServer } from '@switchyard/server';
 import type { StatsigServer, StatsigUser } from 'statsig-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blockedRequests, loadStatsigNode, sdkRequests } from './support/statsig-node-network-guard.js';
+import { startTestServer } from './support/test-server.js';
 
 const SERVER_KEY = 'secret-idlists-e2e-key';
 const CLIENT_KEY = 'client-idlists-e2e-key';
@@ -26,7 +24,6 @@ const MEMBERS = Array.from({ length: 500 }, (_, i) => `member-${i}`);
 const LINE = 10;
 const FILE_ROUTE = '/v1/id_list_files/:fileId';
 
-let tempDir: string;
 let server: RunningServer;
 let statsig: StatsigServer;
 const sdkLog: string[] = [];
@@ -116,17 +113,7 @@ async function expectMembership(inList: string[], notInList: string[]) {
 
 describe('ID lists with statsig-node 6.5.2', () => {
   beforeAll(async () => {
-    tempDir = await mkdtemp(join(tmpdir(), 'switchyard-idlists-'));
-    server = await startServer(
-      {
-        port: 0,
-        host: '127.0.0.1',
-        databaseUrl: join(tempDir, 'switchyard.db'),
-        initKeys: { server: SERVER_KEY, client: CLIENT_KEY, console: CONSOLE_KEY },
-        logLevel: 'warn',
-      },
-      false,
-    );
+    server = await startTestServer({ server: SERVER_KEY, client: CLIENT_KEY, console: CONSOLE_KEY });
     await uploadList(LIST, MEMBERS);
     await uploadList(COMPANY_LIST, ['acme']);
     await api('POST', '/gates', {
@@ -170,7 +157,6 @@ describe('ID lists with statsig-node 6.5.2', () => {
   afterAll(async () => {
     await statsig?.shutdownAsync();
     await server?.close();
-    if (tempDir) await rm(tempDir, { recursive: true, force: true });
   });
 
   it('initialises with the lists: members pass in_segment_list, everyone else not_in_segment_list', async () => {

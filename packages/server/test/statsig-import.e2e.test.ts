@@ -3,15 +3,13 @@
  * statsig-node pointed at Switchyard reproduces Statsig's expected results for every user,
  * gate, config and layer: salts and rule ids survive, so nobody changes cohort.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { exposureKeys, loadStatsigRulesets } from '@switchyard/conformance';
 import { type ConfigSpecs, createEvaluator, idListEntryHash } from '@switchyard/core';
-import { type RunningServer, startServer } from '@switchyard/server';
+import type { RunningServer } from '@switchyard/server';
 import type { StatsigServer, StatsigUser } from 'statsig-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blockedRequests, loadStatsigNode } from './support/statsig-node-network-guard.js';
+import { startTestServer } from './support/test-server.js';
 
 const SERVER_KEY = 'secret-import-test-key';
 const CONSOLE_KEY = 'console-import-test-key';
@@ -48,27 +46,15 @@ if ('missing' in vectors) {
   });
 } else {
   describe('Statsig import', () => {
-    let tempDir: string;
     let server: RunningServer;
     let statsig: StatsigServer;
 
     beforeAll(async () => {
-      tempDir = await mkdtemp(join(tmpdir(), 'switchyard-import-'));
-      server = await startServer(
-        {
-          port: 0,
-          host: '127.0.0.1',
-          databaseUrl: join(tempDir, 'switchyard.db'),
-          initKeys: { server: SERVER_KEY, console: CONSOLE_KEY },
-          logLevel: 'warn',
-        },
-        false,
-      );
+      server = await startTestServer({ server: SERVER_KEY, console: CONSOLE_KEY });
     });
     afterAll(async () => {
       await statsig?.shutdownAsync();
       await server?.close();
-      await rm(tempDir, { recursive: true, force: true });
     });
 
     it('imports every gate, segment, holdout, config, experiment and layer, and again changes nothing', async () => {

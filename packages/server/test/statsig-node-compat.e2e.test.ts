@@ -5,15 +5,13 @@
  * evaluator over the DCS the server serves; the kill switch reaches the SDK on a sync; the
  * SDK's exposures and custom events land in the event store; nothing leaves 127.0.0.1.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type ConfigSpecs, createEvaluator, type Evaluator, type StatsigUser } from '@switchyard/core';
-import { type RunningServer, startServer } from '@switchyard/server';
+import type { RunningServer } from '@switchyard/server';
 import type { StatsigUser as SdkUser, StatsigServer } from 'statsig-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMPLOYEE_DOMAIN, generateCompatUsers } from './support/compat-users.js';
 import { blockedRequests, loadStatsigNode, sdkRequests } from './support/statsig-node-network-guard.js';
+import { startTestServer } from './support/test-server.js';
 
 const SERVER_KEY = 'secret-compat-test-key';
 const CONSOLE_KEY = 'console-compat-test-key';
@@ -40,7 +38,6 @@ interface GateRecord {
 const users = generateCompatUsers(USER_COUNT);
 const sdkUser = (user: StatsigUser) => user as SdkUser;
 
-let tempDir: string;
 let server: RunningServer;
 let statsig: StatsigServer;
 let shutDown = false;
@@ -154,17 +151,7 @@ const requestsSettled = () =>
 
 describe('statsig-node 6.5.2 against a running Switchyard server', () => {
   beforeAll(async () => {
-    tempDir = await mkdtemp(join(tmpdir(), 'switchyard-statsig-compat-'));
-    server = await startServer(
-      {
-        port: 0,
-        host: '127.0.0.1',
-        databaseUrl: join(tempDir, 'switchyard.db'),
-        initKeys: { server: SERVER_KEY, console: CONSOLE_KEY },
-        logLevel: 'warn',
-      },
-      false,
-    );
+    server = await startTestServer({ server: SERVER_KEY, console: CONSOLE_KEY });
 
     await createGate({
       name: GATES.checkout,
@@ -227,7 +214,6 @@ describe('statsig-node 6.5.2 against a running Switchyard server', () => {
   afterAll(async () => {
     if (statsig && !shutDown) await statsig.shutdownAsync();
     await server?.close();
-    if (tempDir) await rm(tempDir, { recursive: true, force: true });
   });
 
   it('initialises from the network: download_config_specs and get_id_lists on our server', async () => {
