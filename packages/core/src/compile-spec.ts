@@ -22,13 +22,11 @@ export interface CompiledRule {
 
 export interface CompiledSpec {
   readonly name: string;
-  readonly entity: string | null;
   readonly enabled: boolean;
   readonly idType: string | null;
   readonly defaultJson: Record<string, unknown>;
   readonly rules: readonly CompiledRule[];
   readonly explicitParameters: readonly string[] | null;
-  readonly isActive: boolean;
   readonly version: number | null;
   /** Set when the spec could not be compiled; it then evaluates to its default with reason InvalidSpec. */
   readonly invalid?: string;
@@ -85,14 +83,12 @@ function compileRule(spec: Spec, rule: SpecRule, ctx: ConditionContext): Compile
 export function compileSpec(spec: Spec, ctx: ConditionContext): CompiledSpec {
   const base = {
     name: String(spec?.name),
-    entity: typeof spec?.entity === 'string' ? spec.entity : null,
     enabled: Boolean(spec?.enabled),
     idType: typeof spec?.idType === 'string' ? spec.idType : null,
     defaultJson: toJsonObject(spec?.defaultValue),
     explicitParameters: Array.isArray(spec?.explicitParameters)
       ? Object.freeze([...spec.explicitParameters])
       : null,
-    isActive: spec?.isActive === true,
     version: typeof spec?.version === 'number' ? spec.version : null,
   };
   if (!Array.isArray(spec?.rules)) return { ...base, rules: [], invalid: 'rules is not an array' };
@@ -129,12 +125,10 @@ export function compileSpecSafely(spec: Spec, ctx: ConditionContext): CompiledSp
 
 const UNCOMPILABLE: CompiledSpec = {
   name: '',
-  entity: null,
   enabled: false,
   idType: null,
   defaultJson: EMPTY_JSON,
   explicitParameters: null,
-  isActive: false,
   version: null,
   rules: [],
 };

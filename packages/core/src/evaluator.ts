@@ -55,13 +55,11 @@ const systemClock = () => Date.now();
  */
 const BUILT_IN_MEMBER: CompiledSpec = {
   name: '',
-  entity: null,
   enabled: false,
   idType: null,
   defaultJson: EMPTY_JSON,
   rules: [],
   explicitParameters: null,
-  isActive: false,
   version: null,
 };
 
