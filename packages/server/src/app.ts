@@ -2,21 +2,22 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { AUTHORED_KINDS } from './domain/kinds.js';
 import { handleError } from './http/error-handler.js';
 import { Metrics, metricsPlugin } from './http/metrics.js';
 import { withRedactedUrls } from './http/redact-url.js';
 import { auditRoutes } from './routes/audit.js';
+import { authoringRoutes } from './routes/authoring.js';
 import { clientSdkRoutes } from './routes/client-sdk.js';
-import { gateRoutes } from './routes/gates.js';
 import { idListFileRoutes } from './routes/id-list-files.js';
 import { idListRoutes } from './routes/id-lists.js';
 import { importRoutes } from './routes/import.js';
 import { keyRoutes } from './routes/keys.js';
 import { sdkRoutes } from './routes/sdk.js';
 import { StreamHub, streamRoutes } from './routes/stream.js';
+import { AuthoringService } from './services/authoring-service.js';
 import { type ChangeFeed, type FeedLogger, InProcessChangeFeed } from './services/change-feed.js';
 import { ConfigSnapshots, type SnapshotSource } from './services/config-snapshots.js';
-import { GateService } from './services/gate-service.js';
 import { IdListService } from './services/id-list-service.js';
 import type { OpenDatabase } from './store/database.js';
 import { EntityStore } from './store/entity-store.js';
@@ -80,7 +81,7 @@ export async function buildApp({
   const events = new EventStore(database.db, clock);
   const idLists = new IdListStore(database.db, entities, clock, database.dialect);
   const snapshots = new ConfigSnapshots(entities, idLists.members);
-  const gates = new GateService(entities);
+  const authoring = AUTHORED_KINDS.map((kind) => new AuthoringService(entities, kind, AUTHORED_KINDS, clock));
   const idListService = new IdListService(idLists);
   await keys.ensureEnvironments();
   const streams = new StreamHub({
@@ -122,7 +123,7 @@ export async function buildApp({
 
   await http.register(
     async (api) => {
-      await api.register(gateRoutes(gates, keys));
+      for (const service of authoring) await api.register(authoringRoutes(service, keys));
       await api.register(idListRoutes(idListService, keys));
       await api.register(auditRoutes(entities, keys));
       await api.register(keyRoutes(keys));

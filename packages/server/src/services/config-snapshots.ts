@@ -1,9 +1,8 @@
 import type { ConfigSpecs, IdListSource, Spec } from '@switchyard/core';
-import { compileGate } from '../domain/compile-gate.js';
-import type { StoredGate } from '../domain/gate.js';
+import { compileAuthored } from '../domain/compile.js';
+import { AUTHORED_KINDS } from '../domain/kinds.js';
 import type { EntityStore } from '../store/entity-store.js';
 import type { IdListMembers } from '../store/id-list-members.js';
-import { GATE_KIND } from './gate-service.js';
 import { IMPORTED_SPEC_KIND, type ImportedSpec } from './statsig-import.js';
 
 export interface Snapshot {
@@ -64,22 +63,29 @@ export class ConfigSnapshots {
   }
 
   private async build(environment: string, revision: number, changedAt: number): Promise<Snapshot> {
-    const gates = await this.entities.list<StoredGate>(GATE_KIND);
+    const authored = compileAuthored(
+      Object.fromEntries(
+        await Promise.all(
+          AUTHORED_KINDS.map(async (kind) => [
+            kind.kind,
+            (await this.entities.list(kind.kind)).map((record) => record.data),
+          ]),
+        ),
+      ),
+      environment,
+    );
     const imported = (await this.entities.list<ImportedSpec>(IMPORTED_SPEC_KIND))
       .map((record) => record.data)
       .filter((entry) => entry.environment === environment);
     const importedIn = (namespace: ImportedSpec['namespace']) =>
       imported.filter((entry) => entry.namespace === namespace).map((entry) => entry.spec);
-    const layerConfigs = importedIn('layer_configs');
+    const layerConfigs = [...authored.layer_configs, ...importedIn('layer_configs')];
     const specs: ConfigSpecs = {
       has_updates: true,
       // statsig-node treats a missing or zero time as "never synced"; an empty store still gets one.
       time: Math.max(changedAt, 1),
-      feature_gates: [
-        ...gates.map((record) => compileGate(record.data, environment)),
-        ...importedIn('feature_gates'),
-      ],
-      dynamic_configs: importedIn('dynamic_configs'),
+      feature_gates: [...authored.feature_gates, ...importedIn('feature_gates')],
+      dynamic_configs: [...authored.dynamic_configs, ...importedIn('dynamic_configs')],
       layer_configs: layerConfigs,
       layers: layerMembers(layerConfigs),
       // As Statsig's DCS: the lists that exist (SDKs fetch them through get_id_lists).

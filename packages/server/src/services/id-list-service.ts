@@ -1,7 +1,7 @@
 import { type EntryOp, entriesOf, readUpload, type UploadFormat } from '../domain/id-list.js';
 import { NotFoundError, RangeNotSatisfiableError } from '../errors.js';
 import type { IdListFile, IdListRecord, IdListStore } from '../store/id-list-store.js';
-import type { Actor } from './gate-service.js';
+import type { Actor } from './authoring-service.js';
 
 /** The path SDKs download list files from, under the SDK prefix (`/v1`). */
 export const ID_LIST_FILE_PATH = '/id_list_files';

@@ -1,8 +1,8 @@
 import type { Spec } from '@switchyard/core';
+import { AUTHORED_KINDS } from '../domain/kinds.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
 import type { EntityStore } from '../store/entity-store.js';
-import type { Actor } from './gate-service.js';
-import { GATE_KIND } from './gate-service.js';
+import type { Actor } from './authoring-service.js';
 
 /** Specs imported from Statsig, kept verbatim (salts and rule ids) per environment. */
 export const IMPORTED_SPEC_KIND = 'statsig_spec';
@@ -56,15 +56,18 @@ export async function importStatsigSpecs(
       });
     });
   }
-  const authored = new Set((await entities.list(GATE_KIND)).map((record) => record.name));
-  const clashes = payload.feature_gates.filter((spec) => authored.has(spec.name)).map((spec) => spec.name);
+  const clashes: string[] = [];
+  for (const kind of AUTHORED_KINDS) {
+    const authored = new Set((await entities.list(kind.kind)).map((record) => kind.specName(record.name)));
+    clashes.push(
+      ...payload[kind.namespace].filter((spec) => authored.has(spec.name)).map((spec) => spec.name),
+    );
+  }
   if (clashes.length > 0) {
     throw new ConflictError(
       'name_taken',
-      `gates authored in Switchyard already use these names: ${clashes.join(', ')}`,
-      {
-        names: clashes,
-      },
+      `objects authored in Switchyard already use these names: ${clashes.join(', ')}`,
+      { names: clashes },
     );
   }
   const outcome = await entities.upsertMany(IMPORTED_SPEC_KIND, items, {

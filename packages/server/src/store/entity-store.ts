@@ -94,77 +94,43 @@ export class EntityStore {
     return rows.map((row) => toRecord<T>(row));
   }
 
-  async create<T>(kind: string, name: string, data: T, change: ChangeContext): Promise<EntityRecord<T>> {
-    const { record, revision } = await this.db.transaction().execute(async (tx) => {
-      const existing = await tx
-        .selectFrom('entities')
-        .select('version')
-        .where('kind', '=', kind)
-        .where('name', '=', name)
-        .executeTakeFirst();
-      if (existing) throw new ConflictError('already_exists', `${kind} "${name}" already exists`, { name });
-      const now = this.clock();
-      const json = JSON.stringify(data);
-      await tx
-        .insertInto('entities')
-        .values({ kind, name, version: 1, data: json, created_at: now, updated_at: now })
-        .execute();
-      const revision = await this.record(tx, kind, name, 1, json, null, data, change, now);
-      return { record: { kind, name, version: 1, data, createdAt: now, updatedAt: now }, revision };
-    });
-    this.options.onCommitted?.(revision);
-    return record;
+  create<T>(kind: string, name: string, data: T, change: ChangeContext): Promise<EntityRecord<T>> {
+    return this.write((writer) => writer.create(kind, name, data, change));
   }
 
   /**
    * Replaces the object's data if its current version is `expectedVersion` (optimistic
    * concurrency); a stale version is a 409 `version_conflict` carrying the current version.
    */
-  async update<T>(
+  update<T>(
     kind: string,
     name: string,
     expectedVersion: number | undefined,
     next: (current: T) => T,
     change: ChangeContext,
   ): Promise<EntityRecord<T>> {
-    const { record, revision } = await this.db.transaction().execute(async (tx) => {
-      const row = await tx
-        .selectFrom('entities')
-        .selectAll()
-        .where('kind', '=', kind)
-        .where('name', '=', name)
-        .executeTakeFirst();
-      if (!row) throw new NotFoundError('not_found', `${kind} "${name}" does not exist`, { name });
-      if (expectedVersion !== undefined && row.version !== expectedVersion) {
-        throw new ConflictError(
-          'version_conflict',
-          `${kind} "${name}" is at version ${row.version}, not ${expectedVersion}`,
-          {
-            currentVersion: row.version,
-          },
-        );
-      }
-      const before = JSON.parse(row.data) as T;
-      const data = next(before);
-      const version = row.version + 1;
-      const now = this.clock();
-      const json = JSON.stringify(data);
-      const updated = await tx
-        .updateTable('entities')
-        .set({ version, data: json, updated_at: now })
-        .where('kind', '=', kind)
-        .where('name', '=', name)
-        .where('version', '=', row.version)
-        .executeTakeFirst();
-      // Another writer got in between the read and this write (possible on Postgres).
-      if (Number(updated.numUpdatedRows) !== 1) {
-        throw new ConflictError('version_conflict', `${kind} "${name}" changed concurrently`, { name });
-      }
-      const revision = await this.record(tx, kind, name, version, json, before, data, change, now);
-      return { record: { kind, name, version, data, createdAt: row.created_at, updatedAt: now }, revision };
-    });
-    this.options.onCommitted?.(revision);
-    return record;
+    return this.write((writer) => writer.update(kind, name, expectedVersion, next, change));
+  }
+
+  /**
+   * Runs several reads and writes of objects as one transaction (all or nothing), e.g. an
+   * experiment and the layer whose slots it takes. Each write is versioned and audited as if
+   * made alone; `onCommitted` hears of the last revision once the transaction commits.
+   */
+  async write<R>(work: (writer: EntityWriter) => Promise<R>): Promise<R> {
+    let revision: number | undefined;
+    const result = await this.db.transaction().execute((tx) =>
+      work(
+        new EntityWriter(tx, this.clock, (...args) =>
+          this.record(tx, ...args).then((bumped) => {
+            revision = bumped;
+            return bumped;
+          }),
+        ),
+      ),
+    );
+    if (revision !== undefined) this.options.onCommitted?.(revision);
+    return result;
   }
 
   /**
@@ -295,14 +261,7 @@ export class EntityStore {
 
   private async record(
     tx: Transaction<Database>,
-    kind: string,
-    name: string,
-    version: number,
-    json: string,
-    before: unknown,
-    after: unknown,
-    change: ChangeContext,
-    now: number,
+    ...[kind, name, version, json, before, after, change, now]: RecordArgs
   ): Promise<number> {
     await tx
       .insertInto('entity_versions')
@@ -351,6 +310,96 @@ export async function bumpRevision(
   // Delivered to the other instances only if and when this transaction commits.
   if (dialect === 'postgres') await notifyChange(tx, revision);
   return revision;
+}
+
+/** What `record` appends for one write: the version row and its audit entry. */
+type RecordArgs = [
+  kind: string,
+  name: string,
+  version: number,
+  json: string,
+  before: unknown,
+  after: unknown,
+  change: ChangeContext,
+  now: number,
+];
+
+/** Reads and writes objects inside one transaction of `EntityStore.write`. */
+export class EntityWriter {
+  constructor(
+    private readonly tx: Transaction<Database>,
+    private readonly clock: () => number,
+    private readonly record: (...args: RecordArgs) => Promise<number>,
+  ) {}
+
+  async get<T>(kind: string, name: string): Promise<EntityRecord<T> | undefined> {
+    const row = await this.tx
+      .selectFrom('entities')
+      .selectAll()
+      .where('kind', '=', kind)
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return row && toRecord<T>(row);
+  }
+
+  async list<T>(kind: string): Promise<EntityRecord<T>[]> {
+    const rows = await this.tx
+      .selectFrom('entities')
+      .selectAll()
+      .where('kind', '=', kind)
+      .orderBy('name')
+      .execute();
+    return rows.map((row) => toRecord<T>(row));
+  }
+
+  async create<T>(kind: string, name: string, data: T, change: ChangeContext): Promise<EntityRecord<T>> {
+    if (await this.get(kind, name)) {
+      throw new ConflictError('already_exists', `${kind} "${name}" already exists`, { name });
+    }
+    const now = this.clock();
+    const json = JSON.stringify(data);
+    await this.tx
+      .insertInto('entities')
+      .values({ kind, name, version: 1, data: json, created_at: now, updated_at: now })
+      .execute();
+    await this.record(kind, name, 1, json, null, data, change, now);
+    return { kind, name, version: 1, data, createdAt: now, updatedAt: now };
+  }
+
+  async update<T>(
+    kind: string,
+    name: string,
+    expectedVersion: number | undefined,
+    next: (current: T) => T,
+    change: ChangeContext,
+  ): Promise<EntityRecord<T>> {
+    const current = await this.get<T>(kind, name);
+    if (!current) throw new NotFoundError('not_found', `${kind} "${name}" does not exist`, { name });
+    if (expectedVersion !== undefined && current.version !== expectedVersion) {
+      throw new ConflictError(
+        'version_conflict',
+        `${kind} "${name}" is at version ${current.version}, not ${expectedVersion}`,
+        { currentVersion: current.version },
+      );
+    }
+    const data = next(current.data);
+    const version = current.version + 1;
+    const now = this.clock();
+    const json = JSON.stringify(data);
+    const updated = await this.tx
+      .updateTable('entities')
+      .set({ version, data: json, updated_at: now })
+      .where('kind', '=', kind)
+      .where('name', '=', name)
+      .where('version', '=', current.version)
+      .executeTakeFirst();
+    // Another writer got in between the read and this write (possible on Postgres).
+    if (Number(updated.numUpdatedRows) !== 1) {
+      throw new ConflictError('version_conflict', `${kind} "${name}" changed concurrently`, { name });
+    }
+    await this.record(kind, name, version, json, current.data, data, change, now);
+    return { kind, name, version, data, createdAt: current.createdAt, updatedAt: now };
+  }
 }
 
 function toRecord<T>(row: Database['entities']): EntityRecord<T> {

@@ -1,0 +1,126 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Spec } from '@switchyard/core';
+import { z } from 'zod';
+import { ConflictError } from '../errors.js';
+import type { AuthoredKind } from './authored-kind.js';
+import {
+  definedFields,
+  entityName,
+  idTypeSchema,
+  jsonObject,
+  metadataFields,
+  patchSchemaOf,
+  systemCondition,
+} from './rules.js';
+
+/**
+ * A layer: a set of parameters with default values, shared by mutually exclusive experiments.
+ * Users hash into 1,000 slots with the layer's salt; each running experiment owns some slots
+ * (its allocation), so a user is in at most one of the layer's experiments. Compiles, as
+ * Statsig's console does, into a `layer_configs` spec whose rules delegate each experiment's
+ * slots to it (`configDelegate`).
+ */
+
+export const LAYER_SLOTS = 1000;
+
+export const layerInputSchema = z.object({
+  name: entityName,
+  ...metadataFields,
+  idType: idTypeSchema.default('userID'),
+  /** The layer's parameters and the value of each outside any experiment. */
+  defaultValue: jsonObject.default({}),
+});
+export const layerPatchSchema = patchSchemaOf(layerInputSchema.omit({ name: true }));
+export const storedLayerSchema = layerInputSchema.extend({
+  salt: z.string(),
+  /** experiment name -> the slots (0-999) it owns, in the order they were given to it. */
+  allocations: z.record(z.string(), z.array(z.number().int())),
+});
+
+export type LayerInput = z.infer<typeof layerInputSchema>;
+export type LayerPatch = z.infer<typeof layerPatchSchema>;
+export type StoredLayer = z.infer<typeof storedLayerSchema>;
+
+export const layerKind: AuthoredKind<StoredLayer> = {
+  kind: 'layer',
+  path: 'layers',
+  namespace: 'layer_configs',
+  specName: (name) => name,
+  input: layerInputSchema,
+  patch: layerPatchSchema,
+  stored: storedLayerSchema,
+  hasRules: false,
+  actions: [],
+  create: (input: LayerInput) => ({ ...input, salt: randomUUID(), allocations: {} }),
+  update: (current, patch: LayerPatch) => {
+    const running = Object.keys(current.allocations);
+    if (patch.idType !== undefined && patch.idType !== current.idType && running.length > 0) {
+      throw new ConflictError(
+        'layer_in_use',
+        `the unit type of layer "${current.name}" cannot change while experiments run in it: ${running.join(', ')}`,
+        { field: 'idType' },
+      );
+    }
+    return { ...current, ...definedFields(patch) };
+  },
+};
+
+/**
+ * Gives `experiment` `count` slots: the ones it has first (so raising an allocation keeps
+ * everyone in), then free slots in an order fixed by `seed`, so allocations do not cluster.
+ */
+export function allocateSlots(layer: StoredLayer, experiment: string, count: number, seed: string): number[] {
+  const own = layer.allocations[experiment] ?? [];
+  if (count <= own.length) return own.slice(0, count);
+  const taken = new Set(
+    Object.entries(layer.allocations).flatMap(([name, slots]) => (name === experiment ? [] : slots)),
+  );
+  const owned = new Set(own);
+  const free = Array.from({ length: LAYER_SLOTS }, (_, slot) => slot)
+    .filter((slot) => !taken.has(slot) && !owned.has(slot))
+    .map((slot) => ({ slot, order: createHash('sha256').update(`${seed}.${slot}`).digest().readUInt32BE(0) }))
+    .sort((a, b) => a.order - b.order || a.slot - b.slot)
+    .map(({ slot }) => slot);
+  if (own.length + free.length < count) {
+    throw new ConflictError(
+      'layer_full',
+      `layer "${layer.name}" has ${free.length + own.length} of ${LAYER_SLOTS} slots free for "${experiment}", which needs ${count}`,
+      { field: 'allocationPercent', available: ((free.length + own.length) * 100) / LAYER_SLOTS },
+    );
+  }
+  return [...own, ...free.slice(0, count - own.length)];
+}
+
+export function compileLayer(layer: StoredLayer, runningExperiments: ReadonlySet<string>): Spec {
+  return {
+    name: layer.name,
+    type: 'dynamic_config',
+    entity: 'layer',
+    salt: layer.salt,
+    enabled: true,
+    defaultValue: layer.defaultValue,
+    idType: layer.idType,
+    rules: Object.entries(layer.allocations)
+      .filter(([experiment]) => runningExperiments.has(experiment))
+      .map(([experiment, slots]) => ({
+        name: experiment,
+        id: 'experimentAssignment',
+        salt: '',
+        passPercentage: 100,
+        conditions: [
+          systemCondition(
+            'user_bucket',
+            'any',
+            [...slots].sort((a, b) => a - b),
+            layer.idType,
+            {
+              salt: layer.salt,
+            },
+          ),
+        ],
+        returnValue: layer.defaultValue,
+        idType: layer.idType,
+        configDelegate: experiment,
+      })),
+  };
+}

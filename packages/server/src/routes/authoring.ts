@@ -1,0 +1,189 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { entityName } from '../domain/rules.js';
+import { authenticate, presentedKey } from '../http/auth.js';
+import { expectedVersion } from '../http/if-match.js';
+import type { AuthoringService } from '../services/authoring-service.js';
+import type { EntityRecord } from '../store/entity-store.js';
+import type { KeyStore } from '../store/key-store.js';
+
+const nameParams = z.object({ name: entityName });
+const reasonField = { reason: z.string().max(1000).optional() };
+
+function present<Stored>(record: EntityRecord<Stored>) {
+  return {
+    ...record.data,
+    version: record.version,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+  };
+}
+
+/**
+ * `/api/v1/<path>` for one authored kind: list, create, read, change (with `If-Match`), the
+ * kind's actions, rule resalting, history and revert. Every kind gets the same API; the
+ * schemas that validate requests also document them in the OpenAPI document.
+ */
+export function authoringRoutes<Stored extends { name: string }>(
+  service: AuthoringService<Stored>,
+  keys: KeyStore,
+): FastifyPluginAsyncZod {
+  const { kind } = service;
+  const label = kind.kind.replace('_', ' ');
+  const tags = [kind.path];
+  const record = kind.stored.extend({
+    version: z.number().int(),
+    createdAt: z.number(),
+    updatedAt: z.number(),
+  });
+  return async (app) => {
+    app.addHook('onRequest', async (request) => {
+      const key = await authenticate(keys, presentedKey(request), ['console']);
+      request.actor = `key:${key.id}`;
+    });
+    const by = (request: { actor: string }, reason: string | undefined) => ({ actor: request.actor, reason });
+
+    app.get(
+      `/${kind.path}`,
+      {
+        schema: {
+          tags,
+          summary: `List ${label}s`,
+          response: { 200: z.object({ [kind.path]: z.array(record) }) },
+        },
+      },
+      async () => ({ [kind.path]: (await service.list()).map(present) }),
+    );
+
+    app.post(
+      `/${kind.path}`,
+      {
+        schema: {
+          tags,
+          summary: `Create a ${label}`,
+          body: kind.input.extend(reasonField),
+          response: { 201: record },
+        },
+      },
+      async (request, reply) => {
+        const { reason, ...input } = request.body as { reason?: string; name: string };
+        const created = await service.create(input, by(request, reason));
+        return reply.status(201).header('etag', `"${created.version}"`).send(present(created));
+      },
+    );
+
+    app.get(
+      `/${kind.path}/:name`,
+      { schema: { tags, summary: `Get a ${label}`, params: nameParams, response: { 200: record } } },
+      async (request, reply) => {
+        const found = await service.get(request.params.name);
+        return reply.header('etag', `"${found.version}"`).send(present(found));
+      },
+    );
+
+    app.patch(
+      `/${kind.path}/:name`,
+      {
+        schema: {
+          tags,
+          summary: `Change a ${label}`,
+          description:
+            'Send `If-Match: "<version>"` (or `version` in the body) to have the write rejected with 409 if someone changed the object since you read it. Fields left out keep their values. Rules that carry their `id` keep their salt, so raising a percentage keeps everyone already in.',
+          params: nameParams,
+          body: kind.patch.extend({ version: z.number().int().optional(), ...reasonField }),
+          response: { 200: record },
+        },
+      },
+      async (request, reply) => {
+        const { version, reason, ...patch } = request.body as { version?: number; reason?: string };
+        const expected = expectedVersion(request.headers['if-match'], version);
+        const updated = await service.update(request.params.name, patch, expected, by(request, reason));
+        return reply.header('etag', `"${updated.version}"`).send(present(updated));
+      },
+    );
+
+    for (const action of kind.actions) {
+      app.post(
+        `/${kind.path}/:name/${action.name}`,
+        {
+          schema: {
+            tags,
+            summary: action.summary,
+            params: nameParams,
+            body: action.body ? action.body.extend(reasonField) : z.object(reasonField).nullish(),
+            response: { 200: record },
+          },
+        },
+        async (request, reply) => {
+          const { reason, ...body } = (request.body ?? {}) as { reason?: string };
+          const updated = await service.act(request.params.name, action.name, body, by(request, reason));
+          return reply.header('etag', `"${updated.version}"`).send(present(updated));
+        },
+      );
+    }
+
+    if (kind.hasRules) {
+      app.post(
+        `/${kind.path}/:name/rules/:ruleId/resalt`,
+        {
+          schema: {
+            tags,
+            summary: "Reshuffle a rule's users (new salt)",
+            params: nameParams.extend({ ruleId: z.string().min(1) }),
+            body: z.object(reasonField).nullish(),
+            response: { 200: record },
+          },
+        },
+        async (request) =>
+          present(
+            await service.resalt(
+              request.params.name,
+              request.params.ruleId,
+              by(request, request.body?.reason),
+            ),
+          ),
+      );
+    }
+
+    app.get(
+      `/${kind.path}/:name/history`,
+      {
+        schema: {
+          tags,
+          summary: `A ${label}'s versions, newest first`,
+          params: nameParams,
+          response: {
+            200: z.object({
+              versions: z.array(
+                z.object({
+                  version: z.number(),
+                  createdAt: z.number(),
+                  actor: z.string(),
+                  data: kind.stored,
+                }),
+              ),
+            }),
+          },
+        },
+      },
+      async (request) => ({ versions: await service.history(request.params.name) }),
+    );
+
+    app.post(
+      `/${kind.path}/:name/revert`,
+      {
+        schema: {
+          tags,
+          summary: 'Make an earlier version current again (as a new version)',
+          params: nameParams,
+          body: z.object({ version: z.number().int().min(1), ...reasonField }),
+          response: { 200: record },
+        },
+      },
+      async (request) =>
+        present(
+          await service.revert(request.params.name, request.body.version, by(request, request.body.reason)),
+        ),
+    );
+  };
+}

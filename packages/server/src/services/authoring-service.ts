@@ -1,0 +1,156 @@
+import type { AuthoredKind } from '../domain/authored-kind.js';
+import { resaltRule, type StoredRule } from '../domain/rules.js';
+import { ConflictError, NotFoundError } from '../errors.js';
+import type { ChangeContext, EntityRecord, EntityStore, EntityWriter } from '../store/entity-store.js';
+import { IMPORTED_SPEC_KIND, type ImportedSpec } from './statsig-import.js';
+
+export interface Actor {
+  /** Who is changing things, e.g. `key:<id>`; never a secret. */
+  actor: string;
+  reason?: string | null;
+}
+
+/**
+ * Create, read, change, act on, list the history of and revert the objects of one authored
+ * kind. Every write is one transaction: the object's new version, its audit entry, the kind's
+ * cross-object checks and any objects kept in step with it commit together or not at all.
+ */
+export class AuthoringService<Stored extends { name: string }> {
+  constructor(
+    private readonly entities: EntityStore,
+    readonly kind: AuthoredKind<Stored>,
+    /** Every authored kind, to keep names unique within each DCS namespace. */
+    private readonly allKinds: readonly AuthoredKind[],
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  list(): Promise<EntityRecord<Stored>[]> {
+    return this.entities.list<Stored>(this.kind.kind);
+  }
+
+  async get(name: string): Promise<EntityRecord<Stored>> {
+    const record = await this.entities.get<Stored>(this.kind.kind, name);
+    if (!record) throw new NotFoundError('not_found', `${this.kind.kind} "${name}" does not exist`, { name });
+    return record;
+  }
+
+  create(input: { name: string }, by: Actor): Promise<EntityRecord<Stored>> {
+    return this.entities.write(async (writer) => {
+      await this.checkNameFree(writer, input.name);
+      const data = this.kind.create(input as never, this.clock());
+      const record = await writer.create(this.kind.kind, input.name, data, change(by, 'create'));
+      await this.afterWrite(writer, record.data, undefined, change(by, 'create'));
+      return record;
+    });
+  }
+
+  update(name: string, patch: object, expectedVersion: number | undefined, by: Actor) {
+    return this.change(name, expectedVersion, by, 'update', (current) =>
+      this.kind.update(current, patch as never),
+    );
+  }
+
+  /** Runs one of the kind's actions (`disable`, `start`, `ship`...). */
+  act(name: string, actionName: string, body: Record<string, unknown>, by: Actor) {
+    const action = this.kind.actions.find((candidate) => candidate.name === actionName);
+    if (!action) throw new NotFoundError('not_found', `${this.kind.kind}s have no action "${actionName}"`);
+    return this.change(name, undefined, by, actionName, (current) =>
+      action.apply(current, body, this.clock()),
+    );
+  }
+
+  /** A deliberate reshuffle: the rule gets a new salt, so a new set of users falls in its percentage. */
+  resalt(name: string, ruleId: string, by: Actor) {
+    return this.change(name, undefined, by, 'resalt', (current) => {
+      const rules = resaltRule((current as unknown as { rules: StoredRule[] }).rules ?? [], ruleId);
+      if (!rules) {
+        throw new NotFoundError(
+          'not_found',
+          `rule "${ruleId}" does not exist on ${this.kind.kind} "${name}"`,
+          {
+            ruleId,
+          },
+        );
+      }
+      return { ...current, rules };
+    });
+  }
+
+  async history(name: string) {
+    await this.get(name);
+    return this.entities.history<Stored>(this.kind.kind, name);
+  }
+
+  /** Makes `version`'s content current again, as a new version. */
+  async revert(name: string, version: number, by: Actor) {
+    const target = (await this.history(name)).find((entry) => entry.version === version);
+    if (!target) {
+      throw new NotFoundError('not_found', `${this.kind.kind} "${name}" has no version ${version}`, {
+        version,
+      });
+    }
+    return this.change(name, undefined, by, `revert:${version}`, () => target.data);
+  }
+
+  private change(
+    name: string,
+    expectedVersion: number | undefined,
+    by: Actor,
+    action: string,
+    next: (current: Stored) => Stored,
+  ): Promise<EntityRecord<Stored>> {
+    return this.entities.write(async (writer) => {
+      let previous: Stored | undefined;
+      const record = await writer.update<Stored>(
+        this.kind.kind,
+        name,
+        expectedVersion,
+        (current) => {
+          previous = current;
+          return next(current);
+        },
+        change(by, action),
+      );
+      await this.afterWrite(writer, record.data, previous, change(by, action));
+      return record;
+    });
+  }
+
+  private async afterWrite(
+    writer: EntityWriter,
+    next: Stored,
+    previous: Stored | undefined,
+    context: ChangeContext,
+  ) {
+    await this.kind.validate?.(next, writer);
+    await this.kind.afterWrite?.(next, previous, writer, context);
+  }
+
+  /** A DCS namespace holds one spec per name: a config and an experiment cannot share one. */
+  private async checkNameFree(writer: EntityWriter, name: string) {
+    const specName = this.kind.specName(name);
+    for (const other of this.allKinds) {
+      if (other === this.kind || other.namespace !== this.kind.namespace || other.specName(name) !== specName)
+        continue;
+      if (await writer.get(other.kind, name)) {
+        throw new ConflictError('name_taken', `a ${other.kind} is already named "${name}"`, {
+          field: 'name',
+        });
+      }
+    }
+    const imported = (await writer.list<ImportedSpec>(IMPORTED_SPEC_KIND)).find(
+      (record) => record.data.namespace === this.kind.namespace && record.data.spec.name === specName,
+    );
+    if (imported) {
+      throw new ConflictError(
+        'name_taken',
+        `"${specName}" was imported from Statsig into ${imported.data.environment}`,
+        { field: 'name' },
+      );
+    }
+  }
+}
+
+function change(by: Actor, action: string): ChangeContext {
+  return { actor: by.actor, reason: by.reason ?? null, action };
+}
