@@ -9,6 +9,7 @@ import { withRedactedUrls } from './http/redact-url.js';
 import { auditRoutes } from './routes/audit.js';
 import { authoringRoutes } from './routes/authoring.js';
 import { clientSdkRoutes } from './routes/client-sdk.js';
+import { environmentRoutes } from './routes/environments.js';
 import { idListFileRoutes } from './routes/id-list-files.js';
 import { idListRoutes } from './routes/id-lists.js';
 import { importRoutes } from './routes/import.js';
@@ -127,6 +128,7 @@ export async function buildApp({
       await api.register(idListRoutes(idListService, keys));
       await api.register(auditRoutes(entities, keys));
       await api.register(keyRoutes(keys));
+      await api.register(environmentRoutes(entities, keys, clock));
       await api.register(importRoutes(entities, keys));
       api.get('/openapi.json', { schema: { hide: true } }, async () => http.swagger());
     },

@@ -449,3 +449,28 @@ describe('layers', () => {
     expect(response.json().error).toMatchObject({ code: 'layer_id_type', details: { field: 'idType' } });
   });
 });
+
+describe('environments', () => {
+  it('creates one (audited), with its own keys and its own compiled rules', async () => {
+    const created = await api('POST', '/environments', { name: 'qa', reason: 'QA stack' }, 201);
+    expect(created.json()).toMatchObject({ name: 'qa', createdAt: expect.any(Number) });
+    expect((await api('POST', '/environments', { name: 'qa' }, 409)).json().error.code).toBe(
+      'already_exists',
+    );
+    const invalid = await api('POST', '/environments', { name: 'Bad Name' }, 400);
+    expect(invalid.json().error.details.field).toBe('body.name');
+    const names = (await ok('GET', '/environments')).environments.map((e: { name: string }) => e.name);
+    expect(names).toEqual(['development', 'production', 'qa', 'staging']);
+    const audit = (await ok('GET', '/audit?name=qa')).entries;
+    expect(audit[0]).toMatchObject({ kind: 'environment', action: 'create', reason: 'QA stack' });
+
+    const { secret } = (await api('POST', '/keys', { environment: 'qa', kind: 'server' }, 201)).json();
+    await ok('POST', '/gates', {
+      name: 'qa_only',
+      rules: [{ name: 'qa', environments: ['qa'], conditions: [{ type: 'public' }] }],
+    });
+    const qa = await app.http.inject({ method: 'GET', url: `/v1/download_config_specs/${secret}.json` });
+    expect(createEvaluator(qa.json() as ConfigSpecs).checkGate({ userID: 'u' }, 'qa_only').value).toBe(true);
+    expect((await evaluator()).checkGate({ userID: 'u' }, 'qa_only').value).toBe(false);
+  });
+});
