@@ -206,6 +206,31 @@ if ('missing' in vectors) {
       expect(revived.status).toBe(200);
       await statsig.syncStoreSpecs();
       expect(statsig.getFeatureGate(user, 'test_email').ruleID).not.toBe('disabled');
+
+      // History lists all three versions; reverting to the disabled one kills it again.
+      const base = url.replace(/\/disable$/, '');
+      const history = (await (await fetch(`${base}/history`, { headers: auth })).json()) as {
+        versions: { version: number; spec: { enabled: boolean } }[];
+      };
+      expect(history.versions.map((entry) => [entry.version, entry.spec.enabled])).toEqual([
+        [3, true],
+        [2, false],
+        [1, true],
+      ]);
+      const reverted = await fetch(`${base}/revert`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ version: 2 }),
+      });
+      expect(await reverted.json()).toMatchObject({ version: 4, enabled: false });
+      await statsig.syncStoreSpecs();
+      expect(statsig.getFeatureGate(user, 'test_email').ruleID).toBe('disabled');
+      const noVersion = await fetch(`${base}/revert`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ version: 99 }),
+      });
+      expect(noVersion.status).toBe(404);
       const missing = await fetch(url.replace('test_email', 'no_such_gate'), {
         method: 'POST',
         headers: auth,

@@ -2,7 +2,13 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { InvalidInputError } from '../errors.js';
 import { authenticate, presentedKey } from '../http/auth.js';
-import { importStatsigSpecs, SPEC_NAMESPACES, setImportedSpecEnabled } from '../services/statsig-import.js';
+import {
+  importedSpecHistory,
+  importStatsigSpecs,
+  revertImportedSpec,
+  SPEC_NAMESPACES,
+  setImportedSpecEnabled,
+} from '../services/statsig-import.js';
 import type { EntityStore } from '../store/entity-store.js';
 import type { KeyStore } from '../store/key-store.js';
 
@@ -24,6 +30,12 @@ const dcsBody = z.looseObject({
   feature_gates: z.array(statsigSpec).max(100_000),
   dynamic_configs: z.array(statsigSpec).max(100_000),
   layer_configs: z.array(statsigSpec).max(100_000),
+});
+
+const importedParams = z.object({
+  environment: z.string().min(1),
+  namespace: z.enum(SPEC_NAMESPACES),
+  name: z.string().min(1).max(500),
 });
 
 export function importRoutes(entities: EntityStore, keys: KeyStore): FastifyPluginAsyncZod {
@@ -71,11 +83,7 @@ export function importRoutes(entities: EntityStore, keys: KeyStore): FastifyPlug
             summary: enabled
               ? 'Turn an imported spec back on'
               : 'Kill switch for an imported gate, config, experiment or layer',
-            params: z.object({
-              environment: z.string().min(1),
-              namespace: z.enum(SPEC_NAMESPACES),
-              name: z.string().min(1).max(500),
-            }),
+            params: importedParams,
             body: z.object({ reason: z.string().max(1000).optional() }).nullish(),
             response: { 200: z.object({ name: z.string(), version: z.number(), enabled: z.boolean() }) },
           },
@@ -91,5 +99,65 @@ export function importRoutes(entities: EntityStore, keys: KeyStore): FastifyPlug
         },
       );
     }
+
+    app.get(
+      '/imported/:environment/:namespace/:name/history',
+      {
+        schema: {
+          tags: ['import'],
+          summary: "An imported spec's versions, newest first",
+          params: importedParams,
+          response: {
+            200: z.object({
+              versions: z.array(
+                z.object({ version: z.number(), createdAt: z.number(), actor: z.string(), spec: z.json() }),
+              ),
+            }),
+          },
+        },
+      },
+      async (request) => {
+        await authenticate(keys, presentedKey(request), ['console']);
+        const { environment, namespace, name } = request.params;
+        const versions = await importedSpecHistory(entities, environment, namespace, name);
+        return {
+          versions: versions.map(({ version, createdAt, actor, data }) => ({
+            version,
+            createdAt,
+            actor,
+            spec: data.spec as never,
+          })),
+        };
+      },
+    );
+
+    app.post(
+      '/imported/:environment/:namespace/:name/revert',
+      {
+        schema: {
+          tags: ['import'],
+          summary: 'Make an earlier version of an imported spec current again (as a new version)',
+          params: importedParams,
+          body: z.object({ version: z.number().int().min(1), reason: z.string().max(1000).optional() }),
+          response: { 200: z.object({ name: z.string(), version: z.number(), enabled: z.boolean() }) },
+        },
+      },
+      async (request) => {
+        const key = await authenticate(keys, presentedKey(request), ['console']);
+        const { environment, namespace, name } = request.params;
+        const record = await revertImportedSpec(
+          entities,
+          environment,
+          namespace,
+          name,
+          request.body.version,
+          {
+            actor: `key:${key.id}`,
+            reason: request.body.reason,
+          },
+        );
+        return { name, version: record.version, enabled: record.data.spec.enabled };
+      },
+    );
   };
 }

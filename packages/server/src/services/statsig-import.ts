@@ -109,3 +109,42 @@ export async function setImportedSpecEnabled(
     { actor: by.actor, reason: by.reason ?? null, action: enabled ? 'enable' : 'disable' },
   );
 }
+
+/** An imported spec's versions, newest first (404 if it was never imported). */
+export async function importedSpecHistory(
+  entities: EntityStore,
+  environment: string,
+  namespace: SpecNamespace,
+  name: string,
+) {
+  const key = importedSpecKey(environment, namespace, name);
+  const versions = await entities.history<ImportedSpec>(IMPORTED_SPEC_KIND, key);
+  if (versions.length === 0) {
+    throw new NotFoundError('not_found', `no imported ${namespace} spec "${name}" in ${environment}`, {
+      name,
+    });
+  }
+  return versions;
+}
+
+/** Makes `version` of an imported spec current again, as a new audited version. */
+export async function revertImportedSpec(
+  entities: EntityStore,
+  environment: string,
+  namespace: SpecNamespace,
+  name: string,
+  version: number,
+  by: Actor,
+) {
+  const target = (await importedSpecHistory(entities, environment, namespace, name)).find(
+    (entry) => entry.version === version,
+  );
+  if (!target) throw new NotFoundError('not_found', `"${name}" has no version ${version}`, { version });
+  return entities.update<ImportedSpec>(
+    IMPORTED_SPEC_KIND,
+    importedSpecKey(environment, namespace, name),
+    undefined,
+    () => target.data,
+    { actor: by.actor, reason: by.reason ?? null, action: `revert:${version}` },
+  );
+}
