@@ -156,14 +156,26 @@ describe('GET /v1/stream', () => {
     expect(behind.names()).toEqual([`revision:${next}`, `config:${next}`]);
   });
 
-  it('refuses a missing or unknown key with 401 and a non-server key with 403', async () => {
+  it('gives a client key (a browser) revision events only, never specs', async () => {
+    const start = await createGate('first_gate');
+    const browser = await connect({}, `?k=${CLIENT}`);
+    expect(browser.status).toBe(200);
+    await browser.waitFor((event) => event.event === 'revision' && event.id === String(start));
+    const next = await createGate('second_gate');
+    await browser.waitFor((event) => event.event === 'revision' && event.id === String(next));
+    expect(browser.names()).toEqual([`revision:${start}`, `revision:${next}`]);
+    expect(browser.events.map((event) => event.data).join('')).not.toContain('first_gate');
+    expect(JSON.parse(browser.events.at(-1)?.data ?? '{}')).toMatchObject({ revision: next });
+  });
+
+  it('refuses a missing or unknown key with 401 and a console key with 403', async () => {
     const none = await connect();
     expect(none.status).toBe(401);
     await none.ended;
     expect(JSON.parse(none.body)).toMatchObject({ error: { code: 'unauthorized' } });
     const unknown = await connect(serverKey('secret-not-a-real-key'));
     expect(unknown.status).toBe(401);
-    for (const key of [CLIENT, CONSOLE]) {
+    for (const key of [CONSOLE]) {
       const wrongKind = await connect({}, `?k=${key}`);
       expect(wrongKind.status).toBe(403);
       await wrongKind.ended;

@@ -7,7 +7,11 @@ import type { KeyStore } from '../store/key-store.js';
 
 /** Server-sent event names on `/v1/stream`. */
 export const STREAM_EVENTS = {
-  /** `{ revision, time }`: the revision the stream starts at. */
+  /**
+   * `{ revision, time }`: the revision the stream starts at. Client-key streams (browsers) get
+   * only these, one per change, and fetch their own values from /v1/initialize: rules never
+   * reach a browser.
+   */
   revision: 'revision',
   /** The environment's full download_config_specs JSON at the event's id (the revision). */
   config: 'config',
@@ -99,6 +103,8 @@ interface Stream {
   environment: string;
   /** The revision this client has been sent. */
   revision: number;
+  /** Server keys see specs (`config`, `delta`); client keys only `revision` events. */
+  rules: boolean;
 }
 
 /**
@@ -154,7 +160,13 @@ export class StreamHub {
    * Starts the event stream on `response`: a `revision` event, then the full `config` unless
    * the client's `Last-Event-ID` shows it already has this revision.
    */
-  open(response: ServerResponse, environment: string, snapshot: Snapshot, lastEventId?: string): void {
+  open(
+    response: ServerResponse,
+    environment: string,
+    snapshot: Snapshot,
+    lastEventId?: string,
+    rules = true,
+  ): void {
     // Shutdown began while this request read its snapshot: a stream registered now would never end.
     if (this.closing) {
       response.writeHead(503, { 'content-type': 'application/json; charset=utf-8' });
@@ -162,7 +174,7 @@ export class StreamHub {
       return;
     }
     response.writeHead(200, STREAM_HEADERS);
-    const stream: Stream = { response, environment, revision: snapshot.revision };
+    const stream: Stream = { response, environment, revision: snapshot.revision, rules };
     let environmentStreams = this.streams.get(environment);
     if (!environmentStreams) {
       environmentStreams = new Set();
@@ -174,12 +186,8 @@ export class StreamHub {
     response.on('close', () => this.remove(stream));
     response.on('error', () => this.remove(stream));
 
-    const revisionFrame = encodeEvent(
-      STREAM_EVENTS.revision,
-      snapshot.revision,
-      JSON.stringify({ revision: snapshot.revision, time: snapshot.time }),
-    );
-    const upToDate = lastEventId?.trim() === String(snapshot.revision);
+    const revisionFrame = encodeRevision(snapshot);
+    const upToDate = !rules || lastEventId?.trim() === String(snapshot.revision);
     // Remember the revision as a delta base even when this client needs no config now.
     if (!this.configFrames.has(environment)) this.configFrames.set(environment, { snapshot });
     response.write(
@@ -242,6 +250,7 @@ export class StreamHub {
         if (!previous || previous.revision < snapshot.revision)
           this.configFrames.set(environment, { snapshot });
         let delta: Buffer | undefined;
+        let revision: Buffer | undefined;
         for (const stream of environmentStreams) {
           if (stream.revision >= snapshot.revision) continue;
           if (stream.response.writableLength > this.maxBufferedBytes) {
@@ -250,7 +259,10 @@ export class StreamHub {
             this.remove(stream);
             continue;
           }
-          if (previous && stream.revision === previous.revision) {
+          if (!stream.rules) {
+            revision ??= encodeRevision(snapshot);
+            stream.response.write(revision);
+          } else if (previous && stream.revision === previous.revision) {
             delta ??= encodeEvent(STREAM_EVENTS.delta, snapshot.revision, describeDelta(previous, snapshot));
             stream.response.write(delta);
           } else {
@@ -300,6 +312,14 @@ export class StreamHub {
   }
 }
 
+function encodeRevision(snapshot: Snapshot): Buffer {
+  return encodeEvent(
+    STREAM_EVENTS.revision,
+    snapshot.revision,
+    JSON.stringify({ revision: snapshot.revision, time: snapshot.time }),
+  );
+}
+
 /** One server-sent event; a multi-line payload becomes several `data:` lines, as SSE requires. */
 function encodeEvent(event: string, id: number, data: string): Buffer {
   const lines = data.includes('\n') ? data.split(/\r?\n/) : [data];
@@ -308,7 +328,8 @@ function encodeEvent(event: string, id: number, data: string): Buffer {
 
 /**
  * `GET /stream` (register with prefix `/v1`): server-sent events for our own SDKs, with a
- * server key as `Authorization: Bearer`, `STATSIG-API-KEY`, or `?k=`. The hub's streams are
+ * server key (specs) or a client key (revisions only) as `Authorization: Bearer`,
+ * `STATSIG-API-KEY`, or `?k=`. The hub's streams are
  * ended in `preClose`, before Fastify waits for open connections, so shutdown never hangs on them.
  */
 export function streamRoutes(hub: StreamHub, keys: KeyStore): FastifyPluginAsync {
@@ -319,7 +340,8 @@ export function streamRoutes(hub: StreamHub, keys: KeyStore): FastifyPluginAsync
       '/stream',
       { schema: { hide: true } },
       async (request, reply) => {
-        const key = await authenticate(keys, presentedKey(request) ?? request.query.k, ['server']);
+        // EventSource cannot send headers: browsers pass their client key as `?k=`.
+        const key = await authenticate(keys, presentedKey(request) ?? request.query.k, ['server', 'client']);
         if (hub.isClosing) return reply.status(503).send(SHUTTING_DOWN);
         const snapshot = await hub.snapshot(key.environment);
         // The client may have gone while we read the database; a closed socket never emits close again.
@@ -331,6 +353,7 @@ export function streamRoutes(hub: StreamHub, keys: KeyStore): FastifyPluginAsync
           key.environment,
           snapshot,
           typeof lastEventId === 'string' ? lastEventId : undefined,
+          key.kind === 'server',
         );
         return reply;
       },
