@@ -15,6 +15,7 @@ import { idListRoutes } from './routes/id-lists.js';
 import { importRoutes } from './routes/import.js';
 import { keyRoutes } from './routes/keys.js';
 import { sdkRoutes } from './routes/sdk.js';
+import { sdkInstanceApiRoutes, sdkStatusRoutes } from './routes/sdk-instances.js';
 import { StreamHub, streamRoutes } from './routes/stream.js';
 import { AuthoringService } from './services/authoring-service.js';
 import { type ChangeFeed, type FeedLogger, InProcessChangeFeed } from './services/change-feed.js';
@@ -25,6 +26,7 @@ import { EntityStore } from './store/entity-store.js';
 import { EventStore } from './store/event-store.js';
 import { IdListStore } from './store/id-list-store.js';
 import { KeyStore } from './store/key-store.js';
+import { SdkInstanceStore } from './store/sdk-instance-store.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -84,6 +86,7 @@ export async function buildApp({
   const snapshots = new ConfigSnapshots(entities, idLists.members);
   const authoring = AUTHORED_KINDS.map((kind) => new AuthoringService(entities, kind, AUTHORED_KINDS, clock));
   const idListService = new IdListService(idLists);
+  const sdkInstances = new SdkInstanceStore(database.db, clock);
   await keys.ensureEnvironments();
   const streams = new StreamHub({
     snapshots: sdkSnapshots ?? snapshots,
@@ -129,12 +132,14 @@ export async function buildApp({
       await api.register(auditRoutes(entities, keys));
       await api.register(keyRoutes(keys));
       await api.register(environmentRoutes(entities, keys, clock));
+      await api.register(sdkInstanceApiRoutes(sdkInstances, snapshots, keys));
       await api.register(importRoutes(entities, keys));
       api.get('/openapi.json', { schema: { hide: true } }, async () => http.swagger());
     },
     { prefix: '/api/v1' },
   );
   await http.register(sdkRoutes(sdkSnapshots ?? snapshots, events, keys, metrics), { prefix: '/v1' });
+  await http.register(sdkStatusRoutes(sdkInstances, keys), { prefix: '/v1' });
   await http.register(
     idListFileRoutes(idListService, keys, {
       publicUrl,

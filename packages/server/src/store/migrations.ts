@@ -124,6 +124,21 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
           .execute();
       },
     },
+    '0004-sdk-instances': {
+      async up(db: Kysely<unknown>) {
+        // What each SDK instance last said it holds, so people can see how far a change has spread.
+        await db.schema
+          .createTable('sdk_instances')
+          .addColumn('environment', 'text', (c) => c.notNull())
+          .addColumn('instance_id', 'text', (c) => c.notNull())
+          .addColumn('revision', 'integer', (c) => c.notNull())
+          .addColumn('sdk_type', 'text', (c) => c.notNull())
+          .addColumn('sdk_version', 'text', (c) => c.notNull())
+          .addColumn('reported_at', time, (c) => c.notNull())
+          .addPrimaryKeyConstraint('sdk_instances_pk', ['environment', 'instance_id'])
+          .execute();
+      },
+    },
   };
 }
 

@@ -104,4 +104,13 @@ export interface Database {
     end_byte: number;
     content: string;
   };
+  /** The configuration revision each SDK instance last reported holding. */
+  sdk_instances: {
+    environment: string;
+    instance_id: string;
+    revision: number;
+    sdk_type: string;
+    sdk_version: string;
+    reported_at: number;
+  };
 }

@@ -1,0 +1,117 @@
+/**
+ * SDK instances report the revision they hold; the authoring API says how far a change spread.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type App, buildApp } from '../src/app.js';
+import type { OpenDatabase } from '../src/store/database.js';
+import { TEST_DATABASES } from './support/databases.js';
+
+const CONSOLE = 'console-instances-test';
+const SERVER = 'secret-instances-test';
+const CLIENT = 'client-instances-test';
+
+describe.each(TEST_DATABASES)('SDK instances on $name', (testDatabase) => {
+  if (testDatabase.skip) {
+    it.skip(`skipped: ${testDatabase.skip}`, () => {});
+    return;
+  }
+  let database: OpenDatabase;
+  let app: App;
+  let now = 1_700_000_000_000;
+
+  beforeEach(async () => {
+    database = await testDatabase.open();
+    app = await buildApp({ database, clock: () => now });
+    await app.keys.ensure('production', 'console', CONSOLE);
+    await app.keys.ensure('production', 'server', SERVER);
+    await app.keys.ensure('production', 'client', CLIENT);
+  });
+  afterEach(async () => {
+    await app.http.close();
+    await database.close();
+  });
+
+  const report = (key: string, body: object) =>
+    app.http.inject({
+      method: 'POST',
+      url: '/v1/sdk_status',
+      headers: { authorization: `Bearer ${key}` },
+      payload: body,
+    });
+  const spread = async (query = '') =>
+    (
+      await app.http.inject({
+        method: 'GET',
+        url: `/api/v1/sdk-instances${query}`,
+        headers: { authorization: `Bearer ${CONSOLE}` },
+      })
+    ).json();
+
+  it('counts the instances at the current revision, by revision and by SDK, within the window', async () => {
+    const gate = await app.http.inject({
+      method: 'POST',
+      url: '/api/v1/gates',
+      headers: { authorization: `Bearer ${CONSOLE}` },
+      payload: { name: 'g' },
+    });
+    expect(gate.statusCode).toBe(201);
+    const { revision } = await app.snapshots.current('production');
+    for (const [instanceId, held] of [
+      ['instance-aaaa', revision],
+      ['instance-bbbb', revision],
+      ['instance-cccc', revision - 1],
+    ] as const) {
+      const response = await report(SERVER, {
+        instanceId,
+        revision: held,
+        sdkType: 'switchyard-node',
+        sdkVersion: '0.1.0',
+      });
+      expect(response.statusCode).toBe(202);
+    }
+    // A second report from one instance replaces its first.
+    await report(SERVER, {
+      instanceId: 'instance-cccc',
+      revision,
+      sdkType: 'switchyard-node',
+      sdkVersion: '0.1.0',
+    });
+    const fromBrowser = await report(CLIENT, {
+      instanceId: 'browser-dddd',
+      revision: revision - 1,
+      sdkType: 'switchyard-js',
+      sdkVersion: '0.1.0',
+    });
+    expect(fromBrowser.statusCode, fromBrowser.body).toBe(202);
+    expect(await spread()).toMatchObject({
+      environment: 'production',
+      revision,
+      instances: 4,
+      atCurrentRevision: 3,
+      byRevision: [
+        { revision, instances: 3 },
+        { revision: revision - 1, instances: 1 },
+      ],
+    });
+    expect((await spread()).bySdk).toEqual(
+      expect.arrayContaining([
+        { sdkType: 'switchyard-node', sdkVersion: '0.1.0', instances: 3 },
+        { sdkType: 'switchyard-js', sdkVersion: '0.1.0', instances: 1 },
+      ]),
+    );
+    now += 11 * 60 * 1000;
+    expect(await spread()).toMatchObject({ instances: 0 });
+    expect(await spread('?withinSeconds=3600')).toMatchObject({ instances: 4 });
+  });
+
+  it('refuses bad reports with the field, and console keys', async () => {
+    const bad = await report(SERVER, { instanceId: 'x', revision: -1 });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.details.field).toMatch(/^body\.(instanceId|revision)$/);
+    expect((await report(CONSOLE, { instanceId: 'instance-aaaa', revision: 1 })).statusCode).toBe(403);
+    expect((await report('secret-unknown', { instanceId: 'instance-aaaa', revision: 1 })).statusCode).toBe(
+      401,
+    );
+    expect((await spread('?environment=moon')).error.code).toBe('unknown_environment');
+  });
+});
