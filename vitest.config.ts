@@ -8,7 +8,7 @@ const SOURCE_CONDITION = '@switchyard/source';
 export default defineConfig({
   ssr: { resolve: { conditions: [SOURCE_CONDITION, ...defaultServerConditions] } },
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
+    include: ['packages/*/src/**/*.test.{ts,tsx}', 'packages/*/test/**/*.test.{ts,tsx}'],
     pool: 'forks',
     testTimeout: 60_000,
     // The `on` date operator compares calendar days in the local timezone, as statsig-node does.
