@@ -421,9 +421,9 @@ describe('layers', () => {
       'POST',
       '/experiments',
       { ...inLayer('d', 10, 'price', [1]), layer: 'nope' },
-      404,
+      400,
     );
-    expect(missing.json().error.code).toBe('unknown_layer');
+    expect(missing.json().error).toMatchObject({ code: 'unknown_layer', details: { field: 'layer' } });
     expect((await api('GET', '/experiments/d', undefined, 404)).statusCode).toBe(404);
   });
 
@@ -472,5 +472,45 @@ describe('environments', () => {
     const qa = await app.http.inject({ method: 'GET', url: `/v1/download_config_specs/${secret}.json` });
     expect(createEvaluator(qa.json() as ConfigSpecs).checkGate({ userID: 'u' }, 'qa_only').value).toBe(true);
     expect((await evaluator()).checkGate({ userID: 'u' }, 'qa_only').value).toBe(false);
+  });
+});
+
+describe('references between objects', () => {
+  it('refuses a condition or targeting gate naming a gate or segment that does not exist', async () => {
+    const gate = await api(
+      'POST',
+      '/gates',
+      { name: 'g', rules: [{ name: 'r', conditions: [{ type: 'pass_gate', value: 'segment:missing' }] }] },
+      400,
+    );
+    expect(gate.json().error).toMatchObject({
+      code: 'unknown_gate',
+      details: { field: 'rules.0.conditions.0.value' },
+    });
+    const experiment = await api('POST', '/experiments', { name: 'e', targetingGate: 'nope' }, 400);
+    expect(experiment.json().error).toMatchObject({
+      code: 'unknown_gate',
+      details: { field: 'targetingGate' },
+    });
+    await ok('POST', '/segments', { name: 'present' });
+    await ok('POST', '/gates', {
+      name: 'g',
+      rules: [{ name: 'r', conditions: [{ type: 'multi_pass_gate', value: ['segment:present', 'g'] }] }],
+    });
+  });
+
+  it('refuses to drop a layer parameter that an experiment in it sets', async () => {
+    await ok('POST', '/layers', { name: 'l', defaultValue: { a: 1, b: 2 } });
+    await ok('POST', '/experiments', {
+      name: 'e',
+      layer: 'l',
+      groups: [{ name: 'only', weight: 100, parameters: { a: 5 } }],
+    });
+    const dropped = await api('PATCH', '/layers/l', { defaultValue: { b: 2 } }, 409);
+    expect(dropped.json().error).toMatchObject({
+      code: 'layer_parameter_in_use',
+      details: { field: 'defaultValue.a' },
+    });
+    expect((await ok('PATCH', '/layers/l', { defaultValue: { a: 3 } })).defaultValue).toEqual({ a: 3 });
   });
 });

@@ -11,6 +11,7 @@ import {
   jsonObject,
   metadataFields,
   patchSchemaOf,
+  referencedGates,
   ruleInputSchema,
   storedRuleSchema,
 } from './rules.js';
@@ -47,6 +48,7 @@ export const dynamicConfigKind: AuthoredKind<StoredDynamicConfig> = {
   patch: dynamicConfigPatchSchema,
   stored: storedDynamicConfigSchema,
   hasRules: true,
+  references: (stored) => referencedGates(stored.rules),
   namespace: 'dynamic_configs',
   specName: (name) => name,
   actions: killSwitchActions('config'),

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Spec, SpecRule } from '@switchyard/core';
 import { z } from 'zod';
-import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
+import { ConflictError, InvalidInputError } from '../errors.js';
 import type { AuthoredKind } from './authored-kind.js';
 import { allocateSlots, LAYER_SLOTS, layerKind, type StoredLayer } from './layer.js';
 import {
@@ -179,6 +179,8 @@ export const experimentKind: AuthoredKind<StoredExperiment> = {
   patch: experimentPatchSchema,
   stored: storedExperimentSchema,
   hasRules: false,
+  references: (stored) =>
+    stored.targetingGate ? [{ name: stored.targetingGate, field: 'targetingGate' }] : [],
   create: (input: ExperimentInput) => {
     checkGroups(input.groups, input.overrides);
     return {
@@ -257,7 +259,9 @@ export const experimentKind: AuthoredKind<StoredExperiment> = {
     if (!next.layer) return;
     const layer = await writer.get<StoredLayer>(layerKind.kind, next.layer);
     if (!layer)
-      throw new NotFoundError('unknown_layer', `layer "${next.layer}" does not exist`, { field: 'layer' });
+      throw new InvalidInputError('unknown_layer', `layer "${next.layer}" does not exist`, {
+        field: 'layer',
+      });
     if (layer.data.idType !== next.idType) {
       throw new InvalidInputError(
         'layer_id_type',

@@ -10,6 +10,7 @@ import {
   idTypeSchema,
   metadataFields,
   patchSchemaOf,
+  referencedGates,
   ruleInputSchema,
   storedRuleSchema,
 } from './rules.js';
@@ -44,6 +45,7 @@ export const gateKind: AuthoredKind<StoredGate> = {
   patch: gatePatchSchema,
   stored: storedGateSchema,
   hasRules: true,
+  references: (stored) => referencedGates(stored.rules),
   namespace: 'feature_gates',
   specName: (name) => name,
   actions: killSwitchActions('gate'),

@@ -37,6 +37,14 @@ export const storedLayerSchema = layerInputSchema.extend({
   allocations: z.record(z.string(), z.array(z.number().int())),
 });
 
+/** What a layer needs of the experiments in it (experiment.ts imports this module). */
+interface LayerMember {
+  name: string;
+  layer: string | null;
+  status: string;
+  groups: { parameters: Record<string, unknown> }[];
+}
+
 export type LayerInput = z.infer<typeof layerInputSchema>;
 export type LayerPatch = z.infer<typeof layerPatchSchema>;
 export type StoredLayer = z.infer<typeof storedLayerSchema>;
@@ -52,6 +60,22 @@ export const layerKind: AuthoredKind<StoredLayer> = {
   hasRules: false,
   actions: [],
   create: (input: LayerInput) => ({ ...input, salt: randomUUID(), allocations: {} }),
+  // The layer's parameters must keep covering what its experiments set.
+  validate: async (next, writer) => {
+    for (const experiment of await writer.list<LayerMember>('experiment')) {
+      const { data } = experiment;
+      if (data.layer !== next.name || data.status === 'stopped' || data.status === 'shipped') continue;
+      const used = data.groups.flatMap((group) => Object.keys(group.parameters));
+      const dropped = used.find((parameter) => !(parameter in next.defaultValue));
+      if (dropped !== undefined) {
+        throw new ConflictError(
+          'layer_parameter_in_use',
+          `experiment "${data.name}" sets "${dropped}"; it must stay a parameter of layer "${next.name}"`,
+          { field: `defaultValue.${dropped}` },
+        );
+      }
+    }
+  },
   update: (current, patch: LayerPatch) => {
     const running = Object.keys(current.allocations);
     if (patch.idType !== undefined && patch.idType !== current.idType && running.length > 0) {

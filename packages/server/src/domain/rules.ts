@@ -147,6 +147,26 @@ export function assignRules<R extends RuleInput>(
   });
 }
 
+/** A gate (or `segment:<name>`) an object refers to, and where. */
+export interface GateReference {
+  name: string;
+  field: string;
+}
+
+/** Every gate the rules' conditions name (pass_gate, fail_gate and their multi_ forms). */
+export function referencedGates(rules: readonly { conditions: readonly Condition[] }[]): GateReference[] {
+  return rules.flatMap((rule, ruleIndex) =>
+    rule.conditions.flatMap((condition, index) => {
+      if (!GATE_TYPES.has(condition.type)) return [];
+      const field = `rules.${ruleIndex}.conditions.${index}.value`;
+      const names = Array.isArray(condition.value) ? condition.value : [condition.value];
+      return names
+        .filter((name): name is string => typeof name === 'string')
+        .map((name) => ({ name, field }));
+    }),
+  );
+}
+
 /** The rules' new salt for `ruleId` (a deliberate reshuffle of who falls in its percentage). */
 export function resaltRule<R extends StoredRule>(rules: readonly R[], ruleId: string): R[] | undefined {
   if (!rules.some((rule) => rule.id === ruleId)) return undefined;

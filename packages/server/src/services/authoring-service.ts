@@ -1,6 +1,6 @@
 import type { AuthoredKind } from '../domain/authored-kind.js';
 import { resaltRule, type StoredRule } from '../domain/rules.js';
-import { ConflictError, NotFoundError } from '../errors.js';
+import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
 import type { ChangeContext, EntityRecord, EntityStore, EntityWriter } from '../store/entity-store.js';
 import { IMPORTED_SPEC_KIND, type ImportedSpec } from './statsig-import.js';
 
@@ -122,8 +122,29 @@ export class AuthoringService<Stored extends { name: string }> {
     previous: Stored | undefined,
     context: ChangeContext,
   ) {
+    await this.checkReferences(writer, next);
     await this.kind.validate?.(next, writer);
     await this.kind.afterWrite?.(next, previous, writer, context);
+  }
+
+  /** Every gate the object names exists: authored, a segment, or imported in some environment. */
+  private async checkReferences(writer: EntityWriter, next: Stored) {
+    const references = this.kind.references?.(next) ?? [];
+    if (references.length === 0) return;
+    const known = new Set<string>();
+    for (const kind of this.allKinds.filter((candidate) => candidate.namespace === 'feature_gates')) {
+      for (const name of await writer.names(kind.kind)) known.add(kind.specName(name));
+    }
+    for (const key of await writer.names(IMPORTED_SPEC_KIND)) {
+      const [, namespace, ...name] = key.split('/');
+      if (namespace === 'feature_gates') known.add(name.join('/'));
+    }
+    const missing = references.find((reference) => !known.has(reference.name));
+    if (missing) {
+      throw new InvalidInputError('unknown_gate', `no gate or segment is named "${missing.name}"`, {
+        field: missing.field,
+      });
+    }
   }
 
   /** A DCS namespace holds one spec per name: a config and an experiment cannot share one. */

@@ -352,6 +352,12 @@ export class EntityWriter {
     return rows.map((row) => toRecord<T>(row));
   }
 
+  /** The names of every object of `kind`, without reading their data. */
+  async names(kind: string): Promise<string[]> {
+    const rows = await this.tx.selectFrom('entities').select('name').where('kind', '=', kind).execute();
+    return rows.map((row) => row.name);
+  }
+
   async create<T>(kind: string, name: string, data: T, change: ChangeContext): Promise<EntityRecord<T>> {
     if (await this.get(kind, name)) {
       throw new ConflictError('already_exists', `${kind} "${name}" already exists`, { name });
