@@ -514,3 +514,62 @@ describe('references between objects', () => {
     expect((await ok('PATCH', '/layers/l', { defaultValue: { a: 3 } })).defaultValue).toEqual({ a: 3 });
   });
 });
+
+describe('metrics', () => {
+  const timeouts = {
+    name: 'request_timeout_rate',
+    type: 'ratio',
+    numerator: { event: 'request_timeout' },
+    denominator: { event: 'request' },
+    direction: 'decrease',
+    guardrail: true,
+  };
+
+  it('keeps a versioned, audited catalogue that SDKs never see', async () => {
+    const created = await ok('POST', '/metrics', timeouts);
+    expect(created).toMatchObject({ ...timeouts, winsorizePercentile: 99.9, unitType: 'userID', version: 1 });
+    await ok('POST', '/metrics', {
+      name: 'checkout_conversion',
+      type: 'conversion',
+      numerator: {
+        event: 'purchase',
+        filters: [{ field: 'metadata.currency', operator: 'in', values: ['EUR', 'USD'] }],
+      },
+    });
+    const patched = await ok('PATCH', '/metrics/request_timeout_rate', { winsorizePercentile: null });
+    expect(patched).toMatchObject({ winsorizePercentile: null, guardrail: true, version: 2 });
+    expect((await ok('GET', '/metrics')).metrics.map((m: { name: string }) => m.name)).toEqual([
+      'checkout_conversion',
+      'request_timeout_rate',
+    ]);
+    expect((await ok('GET', '/audit?name=request_timeout_rate')).entries[0]).toMatchObject({
+      kind: 'metric',
+      action: 'update',
+    });
+    const dcs = await app.http.inject({ method: 'GET', url: `/v1/download_config_specs/${SERVER}.json` });
+    expect(dcs.body).not.toContain('request_timeout');
+  });
+
+  it('refuses a ratio without a denominator and a filter with the wrong number of values', async () => {
+    const ratio = await api('POST', '/metrics', { ...timeouts, denominator: null }, 400);
+    expect(ratio.json().error).toMatchObject({ code: 'invalid_metric', details: { field: 'denominator' } });
+    const filter = await api(
+      'POST',
+      '/metrics',
+      {
+        name: 'm',
+        type: 'sum',
+        numerator: { event: 'e', filters: [{ field: 'metadata.x', operator: 'eq', values: [] }] },
+      },
+      400,
+    );
+    expect(filter.json().error.details.field).toBe('body.numerator.filters.0.values');
+    const field = await api(
+      'POST',
+      '/metrics',
+      { name: 'm', type: 'sum', numerator: { event: 'e', valueField: 'user.x' } },
+      400,
+    );
+    expect(field.json().error.details.field).toBe('body.numerator.valueField');
+  });
+});

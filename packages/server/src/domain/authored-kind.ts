@@ -23,8 +23,11 @@ export interface AuthoredKind<Stored extends { name: string } = { name: string }
   kind: string;
   /** URL segment and OpenAPI tag, e.g. `gates`. */
   path: string;
-  /** Where the kind compiles to in a DCS, and its name there (segments get a prefix). */
-  namespace: 'feature_gates' | 'dynamic_configs' | 'layer_configs';
+  /**
+   * Where the kind compiles to in a DCS, and its name there (segments get a prefix); null for
+   * kinds SDKs never see (metrics).
+   */
+  namespace: 'feature_gates' | 'dynamic_configs' | 'layer_configs' | null;
   specName(name: string): string;
   input: z.ZodObject;
   patch: z.ZodObject;

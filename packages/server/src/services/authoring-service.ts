@@ -149,6 +149,7 @@ export class AuthoringService<Stored extends { name: string }> {
 
   /** A DCS namespace holds one spec per name: a config and an experiment cannot share one. */
   private async checkNameFree(writer: EntityWriter, name: string) {
+    if (this.kind.namespace === null) return;
     const specName = this.kind.specName(name);
     for (const other of this.allKinds) {
       if (other === this.kind || other.namespace !== this.kind.namespace || other.specName(name) !== specName)

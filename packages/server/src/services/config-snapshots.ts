@@ -66,7 +66,7 @@ export class ConfigSnapshots {
     const authored = compileAuthored(
       Object.fromEntries(
         await Promise.all(
-          AUTHORED_KINDS.map(async (kind) => [
+          AUTHORED_KINDS.filter((kind) => kind.namespace !== null).map(async (kind) => [
             kind.kind,
             (await this.entities.list(kind.kind)).map((record) => record.data),
           ]),

@@ -58,6 +58,7 @@ export async function importStatsigSpecs(
   }
   const clashes: string[] = [];
   for (const kind of AUTHORED_KINDS) {
+    if (kind.namespace === null) continue;
     const authored = new Set((await entities.list(kind.kind)).map((record) => kind.specName(record.name)));
     clashes.push(
       ...payload[kind.namespace].filter((spec) => authored.has(spec.name)).map((spec) => spec.name),
