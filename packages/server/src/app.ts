@@ -20,6 +20,7 @@ import { StreamHub, streamRoutes } from './routes/stream.js';
 import { AuthoringService } from './services/authoring-service.js';
 import { type ChangeFeed, type FeedLogger, InProcessChangeFeed } from './services/change-feed.js';
 import { ConfigSnapshots, type SnapshotSource } from './services/config-snapshots.js';
+import { EventIngestion } from './services/event-ingestion.js';
 import { IdListService } from './services/id-list-service.js';
 import type { OpenDatabase } from './store/database.js';
 import { EntityStore } from './store/entity-store.js';
@@ -50,6 +51,8 @@ export interface AppOptions {
    * in get_id_lists; by default each request's own protocol and host.
    */
   publicUrl?: string;
+  /** Events accepted but not yet committed, at most, before ingestion answers 429. */
+  maxPendingEvents?: number;
 }
 
 export interface App {
@@ -57,6 +60,7 @@ export interface App {
   keys: KeyStore;
   entities: EntityStore;
   events: EventStore;
+  ingestion: EventIngestion;
   idLists: IdListStore;
   snapshots: ConfigSnapshots;
   feed: ChangeFeed;
@@ -73,6 +77,7 @@ export async function buildApp({
   changeFeed,
   streamHeartbeatMs,
   publicUrl,
+  maxPendingEvents,
 }: AppOptions): Promise<App> {
   const http = Fastify({ logger: withRedactedUrls(logger), bodyLimit: 1024 * 1024 });
   const keys = new KeyStore(database.db, clock);
@@ -82,6 +87,11 @@ export async function buildApp({
   });
   const feed = changeFeed?.(entities, http.log) ?? new InProcessChangeFeed({ log: http.log });
   const events = new EventStore(database.db, clock);
+  const ingestion = new EventIngestion(events, {
+    clock,
+    maxPendingEvents,
+    onRefused: (count) => metrics.onEventsRefused(count),
+  });
   const idLists = new IdListStore(database.db, entities, clock, database.dialect);
   const snapshots = new ConfigSnapshots(entities, idLists.members);
   const authoring = AUTHORED_KINDS.map((kind) => new AuthoringService(entities, kind, AUTHORED_KINDS, clock));
@@ -138,7 +148,7 @@ export async function buildApp({
     },
     { prefix: '/api/v1' },
   );
-  await http.register(sdkRoutes(sdkSnapshots ?? snapshots, events, keys, metrics), { prefix: '/v1' });
+  await http.register(sdkRoutes(sdkSnapshots ?? snapshots, ingestion, keys, metrics), { prefix: '/v1' });
   await http.register(sdkStatusRoutes(sdkInstances, keys), { prefix: '/v1' });
   await http.register(
     idListFileRoutes(idListService, keys, {
@@ -150,7 +160,11 @@ export async function buildApp({
   await http.register(clientSdkRoutes(sdkSnapshots ?? snapshots, events, keys, metrics), { prefix: '/v1' });
   // Its preClose hook ends every stream before Fastify waits for open connections to finish.
   await http.register(streamRoutes(streams, keys), { prefix: '/v1' });
-  http.addHook('onClose', async () => feed.close());
+  // Requests still writing events finish first; then the feed stops.
+  http.addHook('onClose', async () => {
+    await ingestion.drain();
+    await feed.close();
+  });
   await feed.start();
-  return { http, keys, entities, events, idLists, snapshots, feed, streams, metrics };
+  return { http, keys, entities, events, ingestion, idLists, snapshots, feed, streams, metrics };
 }

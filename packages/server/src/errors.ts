@@ -24,3 +24,13 @@ export class PayloadTooLargeError extends DomainError {}
 export class UnsupportedMediaTypeError extends DomainError {}
 /** A `Range` that starts at or past the end of the file (416). */
 export class RangeNotSatisfiableError extends DomainError {}
+/** The server cannot take more work now; the client should retry after `retryAfterSeconds` (429). */
+export class OverloadedError extends DomainError {
+  constructor(
+    code: string,
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(code, message, { retryAfterSeconds });
+  }
+}

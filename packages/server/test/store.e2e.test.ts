@@ -162,5 +162,34 @@ for (const target of TEST_DATABASES) {
         null,
       ]);
     });
+
+    it('stores a batch key once: a retried batch, in the same write or a later one, is a duplicate', async () => {
+      const events = new EventStore(database.db, clock);
+      const event = (userID: string) => ({
+        eventName: 'purchase',
+        time: 1,
+        user: { userID },
+        value: 1,
+        metadata: null,
+        secondaryExposures: null,
+      });
+      const first = await events.appendBatches([
+        { environment: 'production', events: [event('a'), event('b')], batchKey: 'k1' },
+        { environment: 'production', events: [event('a'), event('b')], batchKey: 'k1' },
+        { environment: 'staging', events: [event('c')], batchKey: 'k1' },
+        { environment: 'production', events: [event('d')], batchKey: null },
+      ]);
+      expect(first).toEqual([
+        { stored: 2, duplicate: false },
+        { stored: 0, duplicate: true },
+        { stored: 1, duplicate: false },
+        { stored: 1, duplicate: false },
+      ]);
+      const retry = await events.appendBatches([
+        { environment: 'production', events: [event('a'), event('b')], batchKey: 'k1' },
+      ]);
+      expect(retry).toEqual([{ stored: 0, duplicate: true }]);
+      expect((await events.list()).map((e) => e.userID)).toEqual(['a', 'b', 'c', 'd']);
+    });
   });
 }

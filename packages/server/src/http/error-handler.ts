@@ -6,6 +6,7 @@ import {
   ForbiddenError,
   InvalidInputError,
   NotFoundError,
+  OverloadedError,
   PayloadTooLargeError,
   RangeNotSatisfiableError,
   UnauthorizedError,
@@ -21,6 +22,7 @@ const STATUS_BY_ERROR = new Map<new (...args: never[]) => DomainError, number>([
   [PayloadTooLargeError, 413],
   [UnsupportedMediaTypeError, 415],
   [RangeNotSatisfiableError, 416],
+  [OverloadedError, 429],
 ]);
 
 export interface ErrorBody {
@@ -35,6 +37,7 @@ export function handleError(
 ): FastifyReply {
   if (error instanceof DomainError) {
     const status = [...STATUS_BY_ERROR].find(([type]) => error instanceof type)?.[1] ?? 400;
+    if (error instanceof OverloadedError) reply.header('retry-after', String(error.retryAfterSeconds));
     return reply.status(status).send(body(error.code, error.message, error.details));
   }
   if (hasZodFastifySchemaValidationErrors(error)) {

@@ -26,6 +26,7 @@ export class Metrics {
   private readonly duration: Histogram<'method' | 'route'>;
   private readonly eventsStored: Counter;
   private readonly eventsRejected: Counter;
+  private readonly eventsRefused: Counter;
   private readonly idListBytes: Counter;
 
   constructor(options: MetricsOptions = {}) {
@@ -74,6 +75,11 @@ export class Metrics {
       help: 'Events refused at ingestion (malformed), whether alone or with their whole batch.',
       registers,
     });
+    this.eventsRefused = new Counter({
+      name: 'switchyard_events_refused_total',
+      help: 'Events refused at ingestion because too many were waiting to be stored (429).',
+      registers,
+    });
     this.idListBytes = new Counter({
       name: 'switchyard_id_list_bytes_served_total',
       help: 'Bytes of ID-list files sent to SDKs (Range requests send only what an SDK lacks).',
@@ -90,6 +96,11 @@ export class Metrics {
   /** Call with the number of events refused. */
   onEventsRejected(count: number): void {
     if (count > 0) this.eventsRejected.inc(count);
+  }
+
+  /** Call with the number of events refused for overload. */
+  onEventsRefused(count: number): void {
+    if (count > 0) this.eventsRefused.inc(count);
   }
 
   /** Call with the bytes of an ID-list file about to be sent. */

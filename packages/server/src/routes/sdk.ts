@@ -1,10 +1,11 @@
 import { createGunzip, gzipSync } from 'node:zlib';
 import type { FastifyPluginAsync, preParsingAsyncHookHandler } from 'fastify';
-import { InvalidInputError } from '../errors.js';
+import { InvalidInputError, OverloadedError } from '../errors.js';
 import { authenticate, presentedKey } from '../http/auth.js';
 import type { Metrics } from '../http/metrics.js';
 import type { Snapshot, SnapshotSource } from '../services/config-snapshots.js';
-import type { EventStore, IncomingEvent } from '../store/event-store.js';
+import { batchKeyOf, type EventIngestion } from '../services/event-ingestion.js';
+import type { BatchOutcome, IncomingEvent } from '../store/event-store.js';
 import type { KeyStore } from '../store/key-store.js';
 
 /** Statsig SDKs batch at most 1,000 events; 10 MB (after gunzip) leaves room for large metadata. */
@@ -92,7 +93,7 @@ const inflateGzip: preParsingAsyncHookHandler = async (request, _reply, payload)
  */
 export function sdkRoutes(
   snapshots: SnapshotSource,
-  events: EventStore,
+  ingestion: EventIngestion,
   keys: KeyStore,
   metrics?: Pick<Metrics, 'onEventsStored' | 'onEventsRejected'>,
 ): FastifyPluginAsync {
@@ -121,10 +122,34 @@ export function sdkRoutes(
       async (request, reply) => {
         const key = await authenticate(keys, presentedKey(request), ['server', 'client']);
         const batch = parseEvents(request.body);
-        const stored = await events.append(key.environment, batch.events);
-        metrics?.onEventsStored(stored);
         metrics?.onEventsRejected(batch.rejected.length);
-        return reply.status(202).send({ success: true, stored, rejected: batch.rejected });
+        const idempotencyKey = request.headers['idempotency-key'];
+        let outcome: BatchOutcome;
+        try {
+          outcome = await ingestion.submit(
+            key.environment,
+            batch.events,
+            batchKeyOf(request.body, typeof idempotencyKey === 'string' ? idempotencyKey : undefined),
+          );
+        } catch (error) {
+          // statsig-node retries a 503 but drops a batch answered with 429.
+          if (error instanceof OverloadedError && request.headers['statsig-sdk-type'] === 'statsig-node') {
+            return reply
+              .status(503)
+              .header('retry-after', String(error.retryAfterSeconds))
+              .send({
+                error: { code: error.code, message: error.message },
+              });
+          }
+          throw error;
+        }
+        metrics?.onEventsStored(outcome.stored);
+        return reply.status(202).send({
+          success: true,
+          stored: outcome.stored,
+          duplicate: outcome.duplicate,
+          rejected: batch.rejected,
+        });
       },
     );
   };

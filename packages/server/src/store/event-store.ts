@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
 export interface IncomingEvent {
@@ -39,6 +39,42 @@ function text(value: unknown): string | null {
       : JSON.stringify(value);
 }
 
+export interface EventBatch {
+  environment: string;
+  events: IncomingEvent[];
+  /** Identifies the batch's content, so a retry is recognised; null: never deduplicated. */
+  batchKey: string | null;
+}
+
+export interface BatchOutcome {
+  stored: number;
+  /** The batch was stored before (an SDK retry); nothing was stored now. */
+  duplicate: boolean;
+}
+
+function toRow(environment: string, event: IncomingEvent, now: number): Insertable<Database['events']> {
+  const user = event.user ?? {};
+  const metadata = event.metadata ?? {};
+  const entityKey = EXPOSURE_ENTITY_KEY[event.eventName];
+  return {
+    environment,
+    received_at: now,
+    time: Number.isFinite(event.time) ? event.time : now,
+    event_name: event.eventName,
+    user_id: text(user.userID),
+    unit_ids: JSON.stringify({
+      userID: user.userID ?? null,
+      ...((user.customIDs as object | undefined) ?? {}),
+    }),
+    entity: entityKey ? text(metadata[entityKey]) : null,
+    rule_id: entityKey ? text(metadata.ruleID) : null,
+    group_name: null,
+    value: text(event.value),
+    metadata: JSON.stringify(metadata),
+    secondary_exposures: event.secondaryExposures?.length ? JSON.stringify(event.secondaryExposures) : null,
+  };
+}
+
 /** Durable event storage: exposures and custom events, with the user's unit IDs. */
 export class EventStore {
   constructor(
@@ -47,40 +83,49 @@ export class EventStore {
   ) {}
 
   async append(environment: string, events: IncomingEvent[]): Promise<number> {
-    if (events.length === 0) return 0;
+    const [outcome] = await this.appendBatches([{ environment, events, batchKey: null }]);
+    return outcome?.stored ?? 0;
+  }
+
+  /**
+   * Stores several batches in one transaction (one commit for many requests). A batch whose
+   * `batchKey` was stored before, in this call or an earlier one, is a retry: it is reported
+   * as a duplicate and stored no second time.
+   */
+  async appendBatches(batches: readonly EventBatch[]): Promise<BatchOutcome[]> {
     const now = this.clock();
-    const rows = events.map((event) => {
-      const user = event.user ?? {};
-      const metadata = event.metadata ?? {};
-      const entityKey = EXPOSURE_ENTITY_KEY[event.eventName];
-      return {
-        environment,
-        received_at: now,
-        time: Number.isFinite(event.time) ? event.time : now,
-        event_name: event.eventName,
-        user_id: text(user.userID),
-        unit_ids: JSON.stringify({
-          userID: user.userID ?? null,
-          ...((user.customIDs as object | undefined) ?? {}),
-        }),
-        entity: entityKey ? text(metadata[entityKey]) : null,
-        rule_id: entityKey ? text(metadata.ruleID) : null,
-        group_name: null,
-        value: text(event.value),
-        metadata: JSON.stringify(metadata),
-        secondary_exposures: event.secondaryExposures?.length
-          ? JSON.stringify(event.secondaryExposures)
-          : null,
-      };
+    return this.db.transaction().execute(async (tx) => {
+      const outcomes: BatchOutcome[] = [];
+      const rows: Insertable<Database['events']>[] = [];
+      for (const batch of batches) {
+        if (batch.batchKey !== null) {
+          const inserted = await tx
+            .insertInto('ingest_batches')
+            .values({ environment: batch.environment, batch_key: batch.batchKey, received_at: now })
+            .onConflict((oc) => oc.columns(['environment', 'batch_key']).doNothing())
+            .executeTakeFirst();
+          if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) {
+            outcomes.push({ stored: 0, duplicate: true });
+            continue;
+          }
+        }
+        for (const event of batch.events) rows.push(toRow(batch.environment, event, now));
+        outcomes.push({ stored: batch.events.length, duplicate: false });
+      }
+      // One statement per chunk keeps well under SQLite's and Postgres's bind-parameter limits.
+      for (let i = 0; i < rows.length; i += 500) {
+        await tx
+          .insertInto('events')
+          .values(rows.slice(i, i + 500))
+          .execute();
+      }
+      return outcomes;
     });
-    // One statement per chunk keeps well under SQLite's and Postgres's bind-parameter limits.
-    for (let i = 0; i < rows.length; i += 500) {
-      await this.db
-        .insertInto('events')
-        .values(rows.slice(i, i + 500))
-        .execute();
-    }
-    return rows.length;
+  }
+
+  /** Forgets batch keys older than `before` (ms): retries come within minutes, not days. */
+  async forgetBatchKeys(before: number): Promise<void> {
+    await this.db.deleteFrom('ingest_batches').where('received_at', '<', before).execute();
   }
 
   async list(filter: { environment?: string; limit?: number } = {}): Promise<StoredEvent[]> {

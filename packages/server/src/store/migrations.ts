@@ -139,6 +139,24 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
           .execute();
       },
     },
+    '0005-ingest-batches': {
+      async up(db: Kysely<unknown>) {
+        // Event batches already stored, by a key of their content: an SDK's retry of a batch
+        // that did land is acknowledged without storing it twice.
+        await db.schema
+          .createTable('ingest_batches')
+          .addColumn('environment', 'text', (c) => c.notNull())
+          .addColumn('batch_key', 'text', (c) => c.notNull())
+          .addColumn('received_at', time, (c) => c.notNull())
+          .addPrimaryKeyConstraint('ingest_batches_pk', ['environment', 'batch_key'])
+          .execute();
+        await db.schema
+          .createIndex('ingest_batches_received_at')
+          .on('ingest_batches')
+          .column('received_at')
+          .execute();
+      },
+    },
   };
 }
 

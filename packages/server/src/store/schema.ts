@@ -113,4 +113,6 @@ export interface Database {
     sdk_version: string;
     reported_at: number;
   };
+  /** Keys of event batches already stored (SDK retries are acknowledged, not stored twice). */
+  ingest_batches: { environment: string; batch_key: string; received_at: number };
 }

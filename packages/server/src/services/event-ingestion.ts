@@ -1,0 +1,111 @@
+import { createHash } from 'node:crypto';
+import { OverloadedError } from '../errors.js';
+import type { BatchOutcome, EventStore, IncomingEvent } from '../store/event-store.js';
+
+export interface EventIngestionOptions {
+  /**
+   * Events accepted but not yet committed, at most. Past it new batches get 429 with
+   * `Retry-After` instead of growing memory without bound.
+   */
+  maxPendingEvents?: number;
+  /** Told of every event refused because the server was overloaded. */
+  onRefused?: (count: number) => void;
+  /** Batch keys are kept this long (ms) for recognising retries; default a day. */
+  batchKeyTtlMs?: number;
+  clock?: () => number;
+}
+
+interface PendingBatch {
+  environment: string;
+  events: IncomingEvent[];
+  batchKey: string | null;
+  resolve(outcome: BatchOutcome): void;
+  reject(error: unknown): void;
+}
+
+const DEFAULT_MAX_PENDING_EVENTS = 200_000;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The key of a batch's content: an SDK retrying a batch sends the same events again (gzipped
+ * the first time, plain on retries), so their parsed JSON is what identifies it.
+ */
+export function batchKeyOf(body: unknown, idempotencyKey?: string): string {
+  if (idempotencyKey) return `key:${idempotencyKey}`;
+  return createHash('sha256').update(JSON.stringify(body)).digest('base64url');
+}
+
+/**
+ * Durable, batched, idempotent event ingestion. Requests hand their batches over and wait until
+ * they are committed (a 2xx means the events are on disk). While one transaction commits, the
+ * batches of other requests queue up and go together in the next one (group commit), so a
+ * busy server writes many requests per transaction.
+ */
+export class EventIngestion {
+  private queue: PendingBatch[] = [];
+  private pendingEvents = 0;
+  private writing: Promise<void> | undefined;
+  private lastPrune = 0;
+  private readonly maxPendingEvents: number;
+  private readonly clock: () => number;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly options: EventIngestionOptions = {},
+  ) {
+    this.maxPendingEvents = options.maxPendingEvents ?? DEFAULT_MAX_PENDING_EVENTS;
+    this.clock = options.clock ?? Date.now;
+  }
+
+  /** Resolves once the batch is committed (or recognised as a retry of one that was). */
+  submit(environment: string, events: IncomingEvent[], batchKey: string | null): Promise<BatchOutcome> {
+    if (events.length === 0) return Promise.resolve({ stored: 0, duplicate: false });
+    if (this.pendingEvents + events.length > this.maxPendingEvents) {
+      this.options.onRefused?.(events.length);
+      return Promise.reject(
+        new OverloadedError('overloaded', 'too many events are waiting to be stored; retry shortly', 1),
+      );
+    }
+    this.pendingEvents += events.length;
+    return new Promise((resolve, reject) => {
+      this.queue.push({ environment, events, batchKey, resolve, reject });
+      this.writing ??= this.writeQueued().finally(() => {
+        this.writing = undefined;
+      });
+    });
+  }
+
+  /** Waits until everything accepted so far is committed (graceful shutdown). */
+  async drain(): Promise<void> {
+    while (this.writing) await this.writing;
+  }
+
+  private async writeQueued(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batches = this.queue;
+      this.queue = [];
+      try {
+        const outcomes = await this.store.appendBatches(batches);
+        for (const [index, batch] of batches.entries()) {
+          batch.resolve(outcomes[index] ?? { stored: 0, duplicate: false });
+        }
+      } catch (error) {
+        for (const batch of batches) batch.reject(error);
+      } finally {
+        for (const batch of batches) this.pendingEvents -= batch.events.length;
+      }
+      await this.pruneBatchKeys();
+    }
+  }
+
+  private async pruneBatchKeys(): Promise<void> {
+    const now = this.clock();
+    if (now - this.lastPrune < 60_000) return;
+    this.lastPrune = now;
+    try {
+      await this.store.forgetBatchKeys(now - (this.options.batchKeyTtlMs ?? DAY_MS));
+    } catch {
+      // Pruning is housekeeping; the next write tries again.
+    }
+  }
+}
