@@ -2,7 +2,7 @@ import type { AuthoredKind } from '../domain/authored-kind.js';
 import { resaltRule, type StoredRule } from '../domain/rules.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
 import type { ChangeContext, EntityRecord, EntityStore, EntityWriter } from '../store/entity-store.js';
-import { IMPORTED_SPEC_KIND, type ImportedSpec } from './statsig-import.js';
+import { IMPORTED_SPEC_KIND, parseImportedSpecKey } from './statsig-import.js';
 
 export interface Actor {
   /** Who is changing things, e.g. `key:<id>`; never a secret. */
@@ -135,9 +135,8 @@ export class AuthoringService<Stored extends { name: string }> {
     for (const kind of this.allKinds.filter((candidate) => candidate.namespace === 'feature_gates')) {
       for (const name of await writer.names(kind.kind)) known.add(kind.specName(name));
     }
-    for (const key of await writer.names(IMPORTED_SPEC_KIND)) {
-      const [, namespace, ...name] = key.split('/');
-      if (namespace === 'feature_gates') known.add(name.join('/'));
+    for (const key of (await writer.names(IMPORTED_SPEC_KIND)).map(parseImportedSpecKey)) {
+      if (key.namespace === 'feature_gates') known.add(key.name);
     }
     const missing = references.find((reference) => !known.has(reference.name));
     if (missing) {
@@ -160,14 +159,16 @@ export class AuthoringService<Stored extends { name: string }> {
         });
       }
     }
-    const imported = (await writer.list<ImportedSpec>(IMPORTED_SPEC_KIND)).find(
-      (record) => record.data.namespace === this.kind.namespace && record.data.spec.name === specName,
-    );
+    const imported = (await writer.names(IMPORTED_SPEC_KIND))
+      .map(parseImportedSpecKey)
+      .find((key) => key.namespace === this.kind.namespace && key.name === specName);
     if (imported) {
       throw new ConflictError(
         'name_taken',
-        `"${specName}" was imported from Statsig into ${imported.data.environment}`,
-        { field: 'name' },
+        `"${specName}" was imported from Statsig into ${imported.environment}`,
+        {
+          field: 'name',
+        },
       );
     }
   }

@@ -21,6 +21,12 @@ export function importedSpecKey(environment: string, namespace: SpecNamespace, n
   return `${environment}/${namespace}/${name}`;
 }
 
+/** The parts of an `importedSpecKey` (environments and namespaces hold no `/`; names may). */
+export function parseImportedSpecKey(key: string): { environment: string; namespace: string; name: string } {
+  const [environment = '', namespace = '', ...name] = key.split('/');
+  return { environment, namespace, name: name.join('/') };
+}
+
 export interface ImportOutcome {
   environment: string;
   created: string[];
