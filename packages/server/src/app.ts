@@ -22,11 +22,13 @@ import { type ChangeFeed, type FeedLogger, InProcessChangeFeed } from './service
 import { ConfigSnapshots, type SnapshotSource } from './services/config-snapshots.js';
 import { EventIngestion } from './services/event-ingestion.js';
 import { IdListService } from './services/id-list-service.js';
+import { PulseAggregator } from './services/pulse-aggregator.js';
 import type { OpenDatabase } from './store/database.js';
 import { EntityStore } from './store/entity-store.js';
 import { EventStore } from './store/event-store.js';
 import { IdListStore } from './store/id-list-store.js';
 import { KeyStore } from './store/key-store.js';
+import { PulseStore } from './store/pulse-store.js';
 import { SdkInstanceStore } from './store/sdk-instance-store.js';
 
 declare module 'fastify' {
@@ -53,6 +55,12 @@ export interface AppOptions {
   publicUrl?: string;
   /** Events accepted but not yet committed, at most, before ingestion answers 429. */
   maxPendingEvents?: number;
+  /** How often Pulse folds new events into its aggregates (ms); 0: only on `pulse.catchUp()`. */
+  pulseIntervalMs?: number;
+  /** Postgres: events younger than this (ms) wait for Pulse's next run (commit order). */
+  pulseCommitLagMs?: number;
+  /** Events Pulse folds in per transaction. */
+  pulseChunkSize?: number;
 }
 
 export interface App {
@@ -61,6 +69,8 @@ export interface App {
   entities: EntityStore;
   events: EventStore;
   ingestion: EventIngestion;
+  pulse: PulseAggregator;
+  pulseStore: PulseStore;
   idLists: IdListStore;
   snapshots: ConfigSnapshots;
   feed: ChangeFeed;
@@ -78,6 +88,9 @@ export async function buildApp({
   streamHeartbeatMs,
   publicUrl,
   maxPendingEvents,
+  pulseIntervalMs,
+  pulseCommitLagMs,
+  pulseChunkSize,
 }: AppOptions): Promise<App> {
   const http = Fastify({ logger: withRedactedUrls(logger), bodyLimit: 1024 * 1024 });
   const keys = new KeyStore(database.db, clock);
@@ -97,6 +110,21 @@ export async function buildApp({
   const authoring = AUTHORED_KINDS.map((kind) => new AuthoringService(entities, kind, AUTHORED_KINDS, clock));
   const idListService = new IdListService(idLists);
   const sdkInstances = new SdkInstanceStore(database.db, clock);
+  const pulseStore = new PulseStore(database.db, database.dialect);
+  const pulse = new PulseAggregator(
+    database.dialect,
+    pulseStore,
+    entities,
+    snapshots,
+    () => keys.environments(),
+    {
+      clock,
+      intervalMs: pulseIntervalMs,
+      commitLagMs: pulseCommitLagMs,
+    chunkSize: pulseChunkSize,
+      log: http.log,
+    },
+  );
   await keys.ensureEnvironments();
   const streams = new StreamHub({
     snapshots: sdkSnapshots ?? snapshots,
@@ -163,8 +191,23 @@ export async function buildApp({
   // Requests still writing events finish first; then the feed stops.
   http.addHook('onClose', async () => {
     await ingestion.drain();
+    await pulse.close();
     await feed.close();
   });
   await feed.start();
-  return { http, keys, entities, events, ingestion, idLists, snapshots, feed, streams, metrics };
+  pulse.start();
+  return {
+    http,
+    keys,
+    entities,
+    events,
+    ingestion,
+    pulse,
+    pulseStore,
+    idLists,
+    snapshots,
+    feed,
+    streams,
+    metrics,
+  };
 }

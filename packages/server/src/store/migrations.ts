@@ -157,6 +157,69 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
           .execute();
       },
     },
+    '0006-pulse': {
+      async up(db: Kysely<unknown>) {
+        const real = 'double precision';
+        // A unit's first exposure to an entity: its arm (rule and value, or group rule) and day.
+        await db.schema
+          .createTable('pulse_exposures')
+          .addColumn('environment', 'text', (c) => c.notNull())
+          .addColumn('entity', 'text', (c) => c.notNull())
+          .addColumn('unit_type', 'text', (c) => c.notNull())
+          .addColumn('unit_id', 'text', (c) => c.notNull())
+          .addColumn('arm', 'text', (c) => c.notNull())
+          .addColumn('first_day', 'integer', (c) => c.notNull())
+          .addPrimaryKeyConstraint('pulse_exposures_pk', ['environment', 'entity', 'unit_type', 'unit_id'])
+          .execute();
+        await db.schema
+          .createIndex('pulse_exposures_unit')
+          .on('pulse_exposures')
+          .columns(['environment', 'unit_type', 'unit_id'])
+          .execute();
+        // Per unit, metric and day: the numerator (count or sum) and the denominator (ratios).
+        await db.schema
+          .createTable('pulse_unit_days')
+          .addColumn('environment', 'text', (c) => c.notNull())
+          .addColumn('metric', 'text', (c) => c.notNull())
+          .addColumn('unit_id', 'text', (c) => c.notNull())
+          .addColumn('day', 'integer', (c) => c.notNull())
+          .addColumn('num', real, (c) => c.notNull())
+          .addColumn('den', real, (c) => c.notNull())
+          .addPrimaryKeyConstraint('pulse_unit_days_pk', ['environment', 'unit_id', 'metric', 'day'])
+          .execute();
+        // Per entity, arm, metric and day: the sufficient statistics added that day, so any
+        // cumulative total (to date, or up to a day) is a sum over rows, never over units.
+        await db.schema
+          .createTable('pulse_arm_days')
+          .addColumn('environment', 'text', (c) => c.notNull())
+          .addColumn('entity', 'text', (c) => c.notNull())
+          .addColumn('arm', 'text', (c) => c.notNull())
+          .addColumn('metric', 'text', (c) => c.notNull())
+          .addColumn('day', 'integer', (c) => c.notNull())
+          .addColumn('n', real, (c) => c.notNull())
+          .addColumn('sum_y', real, (c) => c.notNull())
+          .addColumn('sum_y2', real, (c) => c.notNull())
+          .addColumn('sum_d', real, (c) => c.notNull())
+          .addColumn('sum_d2', real, (c) => c.notNull())
+          .addColumn('sum_yd', real, (c) => c.notNull())
+          .addColumn('sum_x', real, (c) => c.notNull())
+          .addColumn('sum_x2', real, (c) => c.notNull())
+          .addColumn('sum_xy', real, (c) => c.notNull())
+          .addPrimaryKeyConstraint('pulse_arm_days_pk', ['environment', 'entity', 'metric', 'arm', 'day'])
+          .execute();
+        // Single row: the last event aggregated, and the metric catalogue the aggregates follow.
+        await db.schema
+          .createTable('pulse_state')
+          .addColumn('id', 'integer', (c) => c.primaryKey())
+          .addColumn('last_event_id', 'bigint', (c) => c.notNull())
+          .addColumn('catalogue', 'text', (c) => c.notNull())
+          .execute();
+        await db
+          .insertInto('pulse_state' as never)
+          .values({ id: 1, last_event_id: 0, catalogue: '' } as never)
+          .execute();
+      },
+    },
   };
 }
 

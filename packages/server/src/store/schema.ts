@@ -115,4 +115,42 @@ export interface Database {
   };
   /** Keys of event batches already stored (SDK retries are acknowledged, not stored twice). */
   ingest_batches: { environment: string; batch_key: string; received_at: number };
+  /** A unit's first exposure to an entity (`gate:<name>` or `config:<name>`). */
+  pulse_exposures: {
+    environment: string;
+    entity: string;
+    unit_type: string;
+    unit_id: string;
+    /** Gates: `<ruleID>:<value>`; configs and experiments: the rule id (the group). */
+    arm: string;
+    /** Days since the epoch (UTC). */
+    first_day: number;
+  };
+  /** Per unit, metric and day: numerator and denominator contributions. */
+  pulse_unit_days: {
+    environment: string;
+    metric: string;
+    unit_id: string;
+    day: number;
+    num: number;
+    den: number;
+  };
+  /** Sufficient statistics per entity, arm, metric, added on each day (see pulse/arm-stats.ts). */
+  pulse_arm_days: {
+    environment: string;
+    entity: string;
+    arm: string;
+    metric: string;
+    day: number;
+    n: number;
+    sum_y: number;
+    sum_y2: number;
+    sum_d: number;
+    sum_d2: number;
+    sum_yd: number;
+    sum_x: number;
+    sum_x2: number;
+    sum_xy: number;
+  };
+  pulse_state: { id: number; last_event_id: number; catalogue: string };
 }

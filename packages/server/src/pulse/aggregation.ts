@@ -1,0 +1,214 @@
+import {
+  type ArmStats,
+  addArmStats,
+  emptyArmStats,
+  type UnitValues,
+  unitChange,
+  unitContribution,
+} from './arm-stats.js';
+import type { ExposureArm } from './exposures.js';
+import type { CompiledMetric, Contribution, MetricEvent } from './metric-events.js';
+
+export const DAY_MS = 24 * 60 * 60 * 1000;
+/** CUPED's covariate: the unit's value over this many days before its exposure day. */
+export const PRE_PERIOD_DAYS = 14;
+
+/** One stored event as the aggregation reads it. */
+export interface AggregatedEvent extends MetricEvent {
+  environment: string;
+  time: number;
+  unitIds: Record<string, unknown>;
+  /** Set for exposure events. */
+  exposure: (ExposureArm & { unitType: string }) | null;
+}
+
+/** A unit's first exposure to one entity. */
+export interface UnitExposure {
+  arm: string;
+  firstDay: number;
+}
+
+/** What the aggregation knows of one unit (`environment`, unit type, unit id). */
+export interface UnitState {
+  exposures: Map<string, UnitExposure>;
+  /** metric -> day -> that day's numerator and denominator. */
+  days: Map<string, Map<number, Contribution>>;
+}
+
+export function unitKey(environment: string, unitType: string, unitId: string): string {
+  return `${environment}\u0000${unitType}\u0000${unitId}`;
+}
+
+export function armDayKey(
+  environment: string,
+  entity: string,
+  arm: string,
+  metric: string,
+  day: number,
+): string {
+  return [environment, entity, arm, metric, day].join('\u0000');
+}
+
+export function dayOf(time: number): number {
+  return Math.floor(time / DAY_MS);
+}
+
+/**
+ * Folds events, in id order, into per-unit state and per-arm statistic deltas. A unit joins an
+ * arm at its first exposure to the entity (later exposures, even to another arm, are ignored);
+ * from that day on its events are post-exposure, in the 14 days before they are its CUPED
+ * covariate. Each delta is attributed to the day it takes effect, so the sum of the rows up to
+ * a day is that day's cumulative result. The caller loads the state of every unit the events
+ * touch before calling `apply`, and writes back what `changes()` lists.
+ */
+export class Aggregation {
+  private readonly newExposures: { key: string; entity: string; exposure: UnitExposure }[] = [];
+  private readonly changedDays = new Set<string>();
+  private readonly armDeltas = new Map<
+    string,
+    { environment: string; entity: string; arm: string; metric: string; day: number; stats: ArmStats }
+  >();
+
+  constructor(
+    private readonly metrics: readonly CompiledMetric[],
+    private readonly units: Map<string, UnitState>,
+  ) {}
+
+  apply(event: AggregatedEvent): void {
+    if (event.exposure) this.applyExposure(event, event.exposure);
+    for (const metric of this.metrics) {
+      const contribution = metric.contribution(event);
+      if (!contribution) continue;
+      const unitId = unitIdOf(event.unitIds, metric.unitType);
+      if (unitId === null) continue;
+      this.applyContribution(event, metric, unitId, contribution);
+    }
+  }
+
+  /** What to write back: new exposures, changed unit days (by unit key), arm deltas. */
+  changes() {
+    return {
+      newExposures: this.newExposures,
+      changedDays: this.changedDays,
+      armDeltas: [...this.armDeltas.values()],
+    };
+  }
+
+  private applyExposure(event: AggregatedEvent, exposure: ExposureArm & { unitType: string }): void {
+    const unitId = unitIdOf(event.unitIds, exposure.unitType);
+    if (unitId === null) return;
+    const key = unitKey(event.environment, exposure.unitType, unitId);
+    const unit = this.unit(key);
+    if (unit.exposures.has(exposure.entity)) return;
+    const firstDay = dayOf(event.time);
+    const joined = { arm: exposure.arm, firstDay };
+    unit.exposures.set(exposure.entity, joined);
+    this.newExposures.push({ key, entity: exposure.entity, exposure: joined });
+    for (const metric of this.metrics) {
+      if (metric.unitType !== exposure.unitType) continue;
+      const values = this.valuesOf(unit, metric, firstDay);
+      this.addDelta(
+        event.environment,
+        exposure.entity,
+        joined.arm,
+        metric.name,
+        firstDay,
+        unitContribution(values),
+      );
+    }
+  }
+
+  private applyContribution(
+    event: AggregatedEvent,
+    metric: CompiledMetric,
+    unitId: string,
+    contribution: Contribution,
+  ) {
+    const key = unitKey(event.environment, metric.unitType, unitId);
+    const unit = this.unit(key);
+    const day = dayOf(event.time);
+    const before = new Map<string, UnitValues>();
+    for (const [entity, exposure] of unit.exposures)
+      before.set(entity, this.valuesOf(unit, metric, exposure.firstDay));
+    let days = unit.days.get(metric.name);
+    if (!days) {
+      days = new Map();
+      unit.days.set(metric.name, days);
+    }
+    const current = days.get(day) ?? { num: 0, den: 0 };
+    days.set(day, { num: current.num + contribution.num, den: current.den + contribution.den });
+    this.changedDays.add(`${key}\u0000${metric.name}\u0000${day}`);
+    for (const [entity, exposure] of unit.exposures) {
+      const previous = before.get(entity);
+      if (!previous) continue;
+      const delta = unitChange(previous, this.valuesOf(unit, metric, exposure.firstDay));
+      // Post-exposure changes take effect on the event's day; pre-period ones from the exposure day.
+      this.addDelta(
+        event.environment,
+        entity,
+        exposure.arm,
+        metric.name,
+        Math.max(day, exposure.firstDay),
+        delta,
+      );
+    }
+  }
+
+  /** The unit's post-exposure `y` and `d` and pre-exposure `x`, for an exposure on `firstDay`. */
+  private valuesOf(unit: UnitState, metric: CompiledMetric, firstDay: number): UnitValues {
+    let post = 0;
+    let den = 0;
+    let pre = 0;
+    for (const [day, value] of unit.days.get(metric.name) ?? []) {
+      if (day >= firstDay) {
+        post += value.num;
+        den += value.den;
+      } else if (day >= firstDay - PRE_PERIOD_DAYS) {
+        pre += value.num;
+      }
+    }
+    return {
+      y: metric.unitValue(post),
+      d: den,
+      x: metric.isRatio ? 0 : metric.unitValue(pre),
+    };
+  }
+
+  private unit(key: string): UnitState {
+    let unit = this.units.get(key);
+    if (!unit) {
+      unit = { exposures: new Map(), days: new Map() };
+      this.units.set(key, unit);
+    }
+    return unit;
+  }
+
+  private addDelta(
+    environment: string,
+    entity: string,
+    arm: string,
+    metric: string,
+    day: number,
+    delta: ArmStats,
+  ) {
+    const key = armDayKey(environment, entity, arm, metric, day);
+    let row = this.armDeltas.get(key);
+    if (!row) {
+      row = { environment, entity, arm, metric, day, stats: emptyArmStats() };
+      this.armDeltas.set(key, row);
+    }
+    addArmStats(row.stats, delta);
+  }
+}
+
+/** The unit's ID of `unitType` (`userID`, or a custom ID such as `stableID`), if it has one. */
+export function unitIdOf(unitIds: Record<string, unknown>, unitType: string): string | null {
+  const direct = unitIds[unitType];
+  const value =
+    direct ?? Object.entries(unitIds).find(([type]) => type.toLowerCase() === unitType.toLowerCase())?.[1];
+  return typeof value === 'string' && value.length > 0
+    ? value
+    : typeof value === 'number'
+      ? String(value)
+      : null;
+}

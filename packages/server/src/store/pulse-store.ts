@@ -1,0 +1,267 @@
+import { type Kysely, sql, type Transaction } from 'kysely';
+import { type Aggregation, type UnitState, unitKey } from '../pulse/aggregation.js';
+import { type ArmStats, emptyArmStats } from '../pulse/arm-stats.js';
+import type { SqlDialectName } from './database.js';
+import type { Database } from './schema.js';
+
+type Changes = ReturnType<Aggregation['changes']>;
+
+/** The unit a chunk of events touches. */
+export interface UnitRef {
+  environment: string;
+  unitType: string;
+  unitId: string;
+}
+
+export interface ArmMetricTotals {
+  arm: string;
+  metric: string;
+  stats: ArmStats;
+}
+
+const IN_CHUNK = 400;
+/** Postgres: serialises aggregation across instances sharing one database. */
+const PULSE_LOCK_KEY = 7_361_000_001;
+
+function chunks<T>(items: readonly T[], size = IN_CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/**
+ * Pulse's aggregates: first exposures, per-unit daily metric values, per-arm daily sufficient
+ * statistics, and the cursor of the last event folded in. A chunk's reads and writes and its
+ * cursor move happen in one transaction, so every event counts exactly once.
+ */
+export class PulseStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: SqlDialectName,
+  ) {}
+
+  /**
+   * Runs `work` in a transaction holding the aggregation lock (on Postgres, one instance at a
+   * time; SQLite has one writer anyway). Returns undefined when another instance holds it.
+   */
+  async exclusive<R>(work: (tx: Transaction<Database>) => Promise<R>): Promise<R | undefined> {
+    return this.db.transaction().execute(async (tx) => {
+      if (this.dialect === 'postgres') {
+        const { rows } = await sql<{
+          locked: boolean;
+        }>`select pg_try_advisory_xact_lock(${PULSE_LOCK_KEY}) as locked`.execute(tx);
+        if (!rows[0]?.locked) return undefined;
+      }
+      return work(tx);
+    });
+  }
+
+  async state(tx: Transaction<Database>): Promise<{ lastEventId: number; catalogue: string }> {
+    const row = await tx.selectFrom('pulse_state').selectAll().where('id', '=', 1).executeTakeFirstOrThrow();
+    return { lastEventId: Number(row.last_event_id), catalogue: row.catalogue };
+  }
+
+  /** Forgets every aggregate: the next chunks rebuild them from the first event. */
+  async reset(tx: Transaction<Database>, catalogue: string): Promise<void> {
+    await tx.deleteFrom('pulse_exposures').execute();
+    await tx.deleteFrom('pulse_unit_days').execute();
+    await tx.deleteFrom('pulse_arm_days').execute();
+    await tx.updateTable('pulse_state').set({ last_event_id: 0, catalogue }).where('id', '=', 1).execute();
+  }
+
+  /** The state of every unit in `refs`: its exposures and its daily metric values. */
+  async loadUnits(
+    tx: Transaction<Database>,
+    refs: readonly UnitRef[],
+    metricUnitTypes: ReadonlyMap<string, string>,
+  ) {
+    const units = new Map<string, UnitState>();
+    const unitOf = (key: string) => {
+      let unit = units.get(key);
+      if (!unit) {
+        unit = { exposures: new Map(), days: new Map() };
+        units.set(key, unit);
+      }
+      return unit;
+    };
+    const byEnvironment = new Map<string, UnitRef[]>();
+    for (const ref of refs) {
+      unitOf(unitKey(ref.environment, ref.unitType, ref.unitId));
+      byEnvironment.set(ref.environment, [...(byEnvironment.get(ref.environment) ?? []), ref]);
+    }
+    for (const [environment, environmentRefs] of byEnvironment) {
+      const ids = [...new Set(environmentRefs.map((ref) => ref.unitId))];
+      for (const part of chunks(ids)) {
+        const exposures = await tx
+          .selectFrom('pulse_exposures')
+          .selectAll()
+          .where('environment', '=', environment)
+          .where('unit_id', 'in', part)
+          .execute();
+        for (const row of exposures) {
+          const key = unitKey(environment, row.unit_type, row.unit_id);
+          if (!units.has(key)) continue;
+          unitOf(key).exposures.set(row.entity, { arm: row.arm, firstDay: row.first_day });
+        }
+        const days = await tx
+          .selectFrom('pulse_unit_days')
+          .selectAll()
+          .where('environment', '=', environment)
+          .where('unit_id', 'in', part)
+          .execute();
+        for (const row of days) {
+          const unitType = metricUnitTypes.get(row.metric);
+          if (unitType === undefined) continue;
+          const key = unitKey(environment, unitType, row.unit_id);
+          if (!units.has(key)) continue;
+          const unit = unitOf(key);
+          let metricDays = unit.days.get(row.metric);
+          if (!metricDays) {
+            metricDays = new Map();
+            unit.days.set(row.metric, metricDays);
+          }
+          metricDays.set(row.day, { num: row.num, den: row.den });
+        }
+      }
+    }
+    return units;
+  }
+
+  /** Writes a chunk's changes and moves the cursor to `lastEventId`. */
+  async commit(
+    tx: Transaction<Database>,
+    changes: Changes,
+    units: ReadonlyMap<string, UnitState>,
+    lastEventId: number,
+  ) {
+    const exposureRows = changes.newExposures.map(({ key, entity, exposure }) => {
+      const [environment = '', unitType = '', unitId = ''] = key.split('\u0000');
+      return {
+        environment,
+        entity,
+        unit_type: unitType,
+        unit_id: unitId,
+        arm: exposure.arm,
+        first_day: exposure.firstDay,
+      };
+    });
+    for (const part of chunks(exposureRows, 100)) {
+      await tx
+        .insertInto('pulse_exposures')
+        .values(part)
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    }
+    const dayRows = [...changes.changedDays].map((changed) => {
+      const [environment = '', unitType = '', unitId = '', metric = '', day = '0'] = changed.split('\u0000');
+      const value = units
+        .get(unitKey(environment, unitType, unitId))
+        ?.days.get(metric)
+        ?.get(Number(day)) ?? {
+        num: 0,
+        den: 0,
+      };
+      return { environment, metric, unit_id: unitId, day: Number(day), num: value.num, den: value.den };
+    });
+    for (const part of chunks(dayRows, 100)) {
+      await tx
+        .insertInto('pulse_unit_days')
+        .values(part)
+        .onConflict((oc) =>
+          oc
+            .columns(['environment', 'unit_id', 'metric', 'day'])
+            .doUpdateSet((eb) => ({ num: eb.ref('excluded.num'), den: eb.ref('excluded.den') })),
+        )
+        .execute();
+    }
+    const armRows = changes.armDeltas.map(({ environment, entity, arm, metric, day, stats }) => ({
+      environment,
+      entity,
+      arm,
+      metric,
+      day,
+      n: stats.n,
+      sum_y: stats.sumY,
+      sum_y2: stats.sumY2,
+      sum_d: stats.sumD,
+      sum_d2: stats.sumD2,
+      sum_yd: stats.sumYD,
+      sum_x: stats.sumX,
+      sum_x2: stats.sumX2,
+      sum_xy: stats.sumXY,
+    }));
+    const adds = ['n', 'sum_y', 'sum_y2', 'sum_d', 'sum_d2', 'sum_yd', 'sum_x', 'sum_x2', 'sum_xy'] as const;
+    for (const part of chunks(armRows, 50)) {
+      await tx
+        .insertInto('pulse_arm_days')
+        .values(part)
+        .onConflict((oc) =>
+          oc
+            .columns(['environment', 'entity', 'metric', 'arm', 'day'])
+            .doUpdateSet((eb) =>
+              Object.fromEntries(
+                adds.map((column) => [
+                  column,
+                  eb(eb.ref(`pulse_arm_days.${column}`), '+', eb.ref(`excluded.${column}`)),
+                ]),
+              ),
+            ),
+        )
+        .execute();
+    }
+    await tx.updateTable('pulse_state').set({ last_event_id: lastEventId }).where('id', '=', 1).execute();
+  }
+
+  /** Per arm and metric, the statistics to date (or through `throughDay`). */
+  async armTotals(environment: string, entity: string, throughDay?: number): Promise<ArmMetricTotals[]> {
+    let query = this.db
+      .selectFrom('pulse_arm_days')
+      .select((eb) => [
+        'arm',
+        'metric',
+        eb.fn.sum<number>('n').as('n'),
+        eb.fn.sum<number>('sum_y').as('sum_y'),
+        eb.fn.sum<number>('sum_y2').as('sum_y2'),
+        eb.fn.sum<number>('sum_d').as('sum_d'),
+        eb.fn.sum<number>('sum_d2').as('sum_d2'),
+        eb.fn.sum<number>('sum_yd').as('sum_yd'),
+        eb.fn.sum<number>('sum_x').as('sum_x'),
+        eb.fn.sum<number>('sum_x2').as('sum_x2'),
+        eb.fn.sum<number>('sum_xy').as('sum_xy'),
+      ])
+      .where('environment', '=', environment)
+      .where('entity', '=', entity)
+      .groupBy(['arm', 'metric']);
+    if (throughDay !== undefined) query = query.where('day', '<=', throughDay);
+    const rows = await query.execute();
+    return rows.map((row) => ({ arm: row.arm, metric: row.metric, stats: toStats(row) }));
+  }
+
+  /** The days on which `entity` has statistics, oldest first. */
+  async days(environment: string, entity: string): Promise<number[]> {
+    const rows = await this.db
+      .selectFrom('pulse_arm_days')
+      .select('day')
+      .distinct()
+      .where('environment', '=', environment)
+      .where('entity', '=', entity)
+      .orderBy('day')
+      .execute();
+    return rows.map((row) => row.day);
+  }
+}
+
+function toStats(row: Record<string, unknown>): ArmStats {
+  const stats = emptyArmStats();
+  const number = (value: unknown) => Number(value ?? 0);
+  stats.n = number(row.n);
+  stats.sumY = number(row.sum_y);
+  stats.sumY2 = number(row.sum_y2);
+  stats.sumD = number(row.sum_d);
+  stats.sumD2 = number(row.sum_d2);
+  stats.sumYD = number(row.sum_yd);
+  stats.sumX = number(row.sum_x);
+  stats.sumX2 = number(row.sum_x2);
+  stats.sumXY = number(row.sum_xy);
+  return stats;
+}
