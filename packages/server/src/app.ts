@@ -99,7 +99,7 @@ export async function buildApp({
     onCommitted: (revision) => feed.notify(revision),
   });
   const feed = changeFeed?.(entities, http.log) ?? new InProcessChangeFeed({ log: http.log });
-  const events = new EventStore(database.db, clock);
+  const events = new EventStore(database.db, clock, database.sqlite);
   const ingestion = new EventIngestion(events, {
     clock,
     maxPendingEvents,
@@ -121,7 +121,7 @@ export async function buildApp({
       clock,
       intervalMs: pulseIntervalMs,
       commitLagMs: pulseCommitLagMs,
-    chunkSize: pulseChunkSize,
+      chunkSize: pulseChunkSize,
       log: http.log,
     },
   );

@@ -11,6 +11,11 @@ export type SqlDialectName = 'sqlite' | 'postgres';
 export interface OpenDatabase {
   db: Kysely<Database>;
   dialect: SqlDialectName;
+  /**
+   * SQLite only: the raw connection behind `db`, for hot paths that run prepared statements.
+   * Use it only inside `db.connection().execute(...)`, which holds Kysely's lock on it.
+   */
+  sqlite?: SQLite.Database;
   close(): Promise<void>;
 }
 
@@ -30,6 +35,7 @@ export interface DatabaseOptions {
 export async function openDatabase(url: string, options: DatabaseOptions = {}): Promise<OpenDatabase> {
   const dialect: SqlDialectName = /^postgres(ql)?:\/\//.test(url) ? 'postgres' : 'sqlite';
   let db: Kysely<Database>;
+  let sqlite: SQLite.Database | undefined;
   if (dialect === 'postgres') {
     const schema = options.schema;
     if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema))
@@ -43,7 +49,7 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   } else {
     if (url !== ':memory:') mkdirSync(dirname(url), { recursive: true });
-    const sqlite = new SQLite(url);
+    sqlite = new SQLite(url);
     // WAL lets readers run during a write; NORMAL sync is durable across process crashes.
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
@@ -51,5 +57,5 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   }
   await migrateToLatest(db as Kysely<unknown>, dialect);
-  return { db, dialect, close: () => db.destroy() };
+  return { db, dialect, ...(sqlite && { sqlite }), close: () => db.destroy() };
 }

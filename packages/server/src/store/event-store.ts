@@ -1,3 +1,4 @@
+import type SQLite from 'better-sqlite3';
 import type { Insertable, Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
@@ -75,12 +76,59 @@ function toRow(environment: string, event: IncomingEvent, now: number): Insertab
   };
 }
 
+const EVENT_COLUMNS = [
+  'environment',
+  'received_at',
+  'time',
+  'event_name',
+  'user_id',
+  'unit_ids',
+  'entity',
+  'rule_id',
+  'group_name',
+  'value',
+  'metadata',
+  'secondary_exposures',
+] as const;
+
+/**
+ * `appendBatches` for SQLite with statements prepared once: Kysely compiles and prepares each
+ * multi-row insert anew, which was most of ingestion's cost.
+ */
+function preparedAppend(sqlite: SQLite.Database) {
+  const insertKey = sqlite.prepare(
+    'insert into ingest_batches (environment, batch_key, received_at) values (?, ?, ?) on conflict do nothing',
+  );
+  const insertEvent = sqlite.prepare(
+    `insert into events (${EVENT_COLUMNS.join(', ')}) values (${EVENT_COLUMNS.map(() => '?').join(', ')})`,
+  );
+  return sqlite.transaction((batches: readonly EventBatch[], now: number): BatchOutcome[] =>
+    batches.map((batch) => {
+      if (batch.batchKey !== null && insertKey.run(batch.environment, batch.batchKey, now).changes === 0) {
+        return { stored: 0, duplicate: true };
+      }
+      for (const event of batch.events) {
+        const row = toRow(batch.environment, event, now);
+        insertEvent.run(EVENT_COLUMNS.map((column) => row[column] ?? null));
+      }
+      return { stored: batch.events.length, duplicate: false };
+    }),
+  );
+}
+
 /** Durable event storage: exposures and custom events, with the user's unit IDs. */
 export class EventStore {
+  private readonly sqliteAppend:
+    | ((batches: readonly EventBatch[], now: number) => BatchOutcome[])
+    | undefined;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: () => number = Date.now,
-  ) {}
+    sqlite?: SQLite.Database,
+  ) {
+    this.sqliteAppend = sqlite && preparedAppend(sqlite);
+  }
 
   async append(environment: string, events: IncomingEvent[]): Promise<number> {
     const [outcome] = await this.appendBatches([{ environment, events, batchKey: null }]);
@@ -94,6 +142,9 @@ export class EventStore {
    */
   async appendBatches(batches: readonly EventBatch[]): Promise<BatchOutcome[]> {
     const now = this.clock();
+    const sqliteAppend = this.sqliteAppend;
+    // SQLite: prepared statements in one synchronous transaction, under Kysely's connection lock.
+    if (sqliteAppend) return this.db.connection().execute(async () => sqliteAppend(batches, now));
     return this.db.transaction().execute(async (tx) => {
       const outcomes: BatchOutcome[] = [];
       const rows: Insertable<Database['events']>[] = [];
