@@ -104,6 +104,25 @@ describe.each(TEST_DATABASES)('SDK instances on $name', (testDatabase) => {
     expect(await spread('?withinSeconds=3600')).toMatchObject({ instances: 4 });
   });
 
+  it('takes reports from browsers: the key in ?k=, any origin', async () => {
+    const preflight = await app.http.inject({
+      method: 'OPTIONS',
+      url: '/v1/sdk_status',
+      headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.statusCode).toBe(204);
+    expect(preflight.headers['access-control-allow-origin']).toBe('*');
+    const report = await app.http.inject({
+      method: 'POST',
+      url: `/v1/sdk_status?k=${CLIENT}`,
+      headers: { origin: 'https://shop.example' },
+      payload: { instanceId: 'browser-eeee', revision: 0, sdkType: 'switchyard-js' },
+    });
+    expect(report.statusCode).toBe(202);
+    expect(report.headers['access-control-allow-origin']).toBe('*');
+    expect(await spread()).toMatchObject({ instances: 1 });
+  });
+
   it('refuses bad reports with the field, and console keys', async () => {
     const bad = await report(SERVER, { instanceId: 'x', revision: -1 });
     expect(bad.statusCode).toBe(400);

@@ -165,6 +165,7 @@ describe('GET /v1/stream', () => {
     await browser.waitFor((event) => event.event === 'revision' && event.id === String(next));
     expect(browser.names()).toEqual([`revision:${start}`, `revision:${next}`]);
     expect(browser.events.map((event) => event.data).join('')).not.toContain('first_gate');
+    expect(browser.headers['access-control-allow-origin']).toBe('*');
     expect(JSON.parse(browser.events.at(-1)?.data ?? '{}')).toMatchObject({ revision: next });
   });
 

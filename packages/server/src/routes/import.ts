@@ -22,7 +22,8 @@ const statsigSpec = z.looseObject({
   salt: z.string().max(500),
   enabled: z.boolean(),
   rules: z
-    .array(z.looseObject({ id: z.string().max(500), passPercentage: z.number().min(0).max(100) }))
+    // A rule without passPercentage never passes (as in statsig-node); one given must be 0-100.
+    .array(z.looseObject({ id: z.string().max(500), passPercentage: z.number().min(0).max(100).optional() }))
     .max(10_000),
 });
 

@@ -13,11 +13,22 @@ import type { SdkInstanceStore } from '../store/sdk-instance-store.js';
  */
 export function sdkStatusRoutes(instances: SdkInstanceStore, keys: KeyStore): FastifyPluginAsyncZod {
   return async (app) => {
+    // Browsers report too (client keys are public): any origin, key in `?k=` or a header.
+    app.options('/sdk_status', { schema: { hide: true } }, async (_request, reply) =>
+      reply
+        .header('access-control-allow-origin', '*')
+        .header('access-control-allow-methods', 'POST')
+        .header('access-control-allow-headers', 'content-type, statsig-api-key, authorization')
+        .header('access-control-max-age', '86400')
+        .status(204)
+        .send(),
+    );
     app.post(
       '/sdk_status',
       {
         schema: {
           hide: true,
+          querystring: z.object({ k: z.string().optional() }),
           body: z.object({
             instanceId: z.string().min(8).max(100),
             revision: z.number().int().min(0),
@@ -27,7 +38,8 @@ export function sdkStatusRoutes(instances: SdkInstanceStore, keys: KeyStore): Fa
         },
       },
       async (request, reply) => {
-        const key = await authenticate(keys, presentedKey(request), ['server', 'client']);
+        reply.header('access-control-allow-origin', '*');
+        const key = await authenticate(keys, presentedKey(request) ?? request.query.k, ['server', 'client']);
         await instances.report({ environment: key.environment, ...request.body });
         return reply.status(202).send({ ok: true });
       },

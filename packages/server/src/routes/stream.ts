@@ -173,7 +173,11 @@ export class StreamHub {
       response.end(JSON.stringify(SHUTTING_DOWN));
       return;
     }
-    response.writeHead(200, STREAM_HEADERS);
+    // Browsers open client-key streams cross-origin; a client key is public, so any origin may.
+    response.writeHead(
+      200,
+      rules ? STREAM_HEADERS : { ...STREAM_HEADERS, 'access-control-allow-origin': '*' },
+    );
     const stream: Stream = { response, environment, revision: snapshot.revision, rules };
     let environmentStreams = this.streams.get(environment);
     if (!environmentStreams) {
