@@ -1,1 +1,14 @@
-export {};
+export {
+  type ClientDetails,
+  type DynamicConfig,
+  type EvaluationReason,
+  type Experiment,
+  type FeatureGate,
+  type InitializeResponse,
+  type Layer,
+  type SecondaryExposure,
+  SwitchyardClient,
+  type SwitchyardOptions,
+  type SwitchyardUser,
+  type ValueSource,
+} from './switchyard-client.js';
