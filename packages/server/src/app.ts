@@ -14,6 +14,7 @@ import { idListFileRoutes } from './routes/id-list-files.js';
 import { idListRoutes } from './routes/id-lists.js';
 import { importRoutes } from './routes/import.js';
 import { keyRoutes } from './routes/keys.js';
+import { pulseRoutes } from './routes/pulse.js';
 import { sdkRoutes } from './routes/sdk.js';
 import { sdkInstanceApiRoutes, sdkStatusRoutes } from './routes/sdk-instances.js';
 import { StreamHub, streamRoutes } from './routes/stream.js';
@@ -23,6 +24,7 @@ import { ConfigSnapshots, type SnapshotSource } from './services/config-snapshot
 import { EventIngestion } from './services/event-ingestion.js';
 import { IdListService } from './services/id-list-service.js';
 import { PulseAggregator } from './services/pulse-aggregator.js';
+import { PulseResults } from './services/pulse-results.js';
 import type { OpenDatabase } from './store/database.js';
 import { EntityStore } from './store/entity-store.js';
 import { EventStore } from './store/event-store.js';
@@ -171,6 +173,7 @@ export async function buildApp({
       await api.register(keyRoutes(keys));
       await api.register(environmentRoutes(entities, keys, clock));
       await api.register(sdkInstanceApiRoutes(sdkInstances, snapshots, keys));
+      await api.register(pulseRoutes(new PulseResults(pulseStore, entities, snapshots), keys));
       await api.register(importRoutes(entities, keys));
       api.get('/openapi.json', { schema: { hide: true } }, async () => http.swagger());
     },
