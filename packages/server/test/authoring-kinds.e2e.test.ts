@@ -527,7 +527,7 @@ describe('metrics', () => {
 
   it('keeps a versioned, audited catalogue that SDKs never see', async () => {
     const created = await ok('POST', '/metrics', timeouts);
-    expect(created).toMatchObject({ ...timeouts, winsorizePercentile: 99.9, unitType: 'userID', version: 1 });
+    expect(created).toMatchObject({ ...timeouts, winsorizePercentile: null, unitType: 'userID', version: 1 });
     await ok('POST', '/metrics', {
       name: 'checkout_conversion',
       type: 'conversion',
@@ -536,8 +536,16 @@ describe('metrics', () => {
         filters: [{ field: 'metadata.currency', operator: 'in', values: ['EUR', 'USD'] }],
       },
     });
-    const patched = await ok('PATCH', '/metrics/request_timeout_rate', { winsorizePercentile: null });
-    expect(patched).toMatchObject({ winsorizePercentile: null, guardrail: true, version: 2 });
+    const patched = await ok('PATCH', '/metrics/request_timeout_rate', { guardrail: false });
+    expect(patched).toMatchObject({
+      winsorizePercentile: null,
+      guardrail: false,
+      direction: 'decrease',
+      version: 2,
+    });
+    // Capping is not implemented in Pulse yet: refused, not silently ignored.
+    const capped = await api('PATCH', '/metrics/request_timeout_rate', { winsorizePercentile: 99 }, 400);
+    expect(capped.json().error.details.field).toBe('body.winsorizePercentile');
     expect((await ok('GET', '/metrics')).metrics.map((m: { name: string }) => m.name)).toEqual([
       'checkout_conversion',
       'request_timeout_rate',

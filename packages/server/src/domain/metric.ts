@@ -78,8 +78,12 @@ export const metricInputSchema = z.object({
   direction: z.enum(['increase', 'decrease']).default('increase'),
   /** Watched on every release: a regression can stop a rollout. */
   guardrail: z.boolean().default(false),
-  /** Per-unit values are capped at this percentile of all units' (null: no capping). */
-  winsorizePercentile: z.number().min(50).max(100).nullable().default(99.9),
+  /**
+   * Per-unit values capped at this percentile of all units'. Pulse cannot cap yet (its sums are
+   * kept incrementally; capping needs the distribution), so only null (no capping) is accepted
+   * rather than a setting that would be silently ignored.
+   */
+  winsorizePercentile: z.null().default(null),
   /** Which unit ID the metric is counted by. */
   unitType: idTypeSchema.default('userID'),
 });
