@@ -543,12 +543,22 @@ describe('metrics', () => {
       direction: 'decrease',
       version: 2,
     });
-    // Capping is not implemented in Pulse yet: refused, not silently ignored.
+    // Ratios are not capped: a percentile is refused, not silently ignored.
     const capped = await api('PATCH', '/metrics/request_timeout_rate', { winsorizePercentile: 99 }, 400);
-    expect(capped.json().error.details.field).toBe('body.winsorizePercentile');
+    expect(capped.json().error).toMatchObject({
+      code: 'invalid_metric',
+      details: { field: 'winsorizePercentile' },
+    });
+    const revenue = await ok('POST', '/metrics', {
+      name: 'revenue',
+      type: 'sum',
+      numerator: { event: 'purchase' },
+    });
+    expect(revenue.winsorizePercentile).toBe(99.9);
     expect((await ok('GET', '/metrics')).metrics.map((m: { name: string }) => m.name)).toEqual([
       'checkout_conversion',
       'request_timeout_rate',
+      'revenue',
     ]);
     expect((await ok('GET', '/audit?name=request_timeout_rate')).entries[0]).toMatchObject({
       kind: 'metric',

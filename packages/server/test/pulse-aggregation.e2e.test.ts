@@ -28,6 +28,7 @@ const METRICS = [
     direction: 'decrease',
   },
   { name: 'requests', type: 'event_count', numerator: { event: 'request' } },
+  { name: 'revenue_capped', type: 'sum', numerator: { event: 'purchase' }, winsorizePercentile: 90 },
 ] as const;
 
 interface RawEvent {
@@ -137,6 +138,7 @@ function reference(events: RawEvent[], throughDay = Number.POSITIVE_INFINITY): M
       revenue: { y: sum(revenue, true), d: 0, x: sum(revenue, false) },
       timeout_rate: { y: sum(timeouts, true), d: sum(requests, true), x: 0 },
       requests: { y: sum(requests, true), d: 0, x: sum(requests, false) },
+      revenue_capped: { y: sum(revenue, true), d: 0, x: sum(revenue, false) },
     };
     for (const [metric, value] of Object.entries(values)) {
       const key = `${exposure.arm}|${metric}`;
@@ -206,7 +208,7 @@ describe.each(TEST_DATABASES)('Pulse aggregation on $name', (testDatabase) => {
     await send(events.slice(900));
     expect(await app.pulse.catchUp()).toBe(events.length - 900);
     const expected = reference(events);
-    expect(expected.size).toBe(8);
+    expect(expected.size).toBe(10);
     expect(await totals()).toEqual(expected);
 
     // Changing the catalogue rebuilds from the raw events; reverting it rebuilds the same numbers.
@@ -218,6 +220,49 @@ describe.each(TEST_DATABASES)('Pulse aggregation on $name', (testDatabase) => {
     await api('POST', '/metrics/revenue/revert', { version: 1 });
     await app.pulse.catchUp();
     expect(await totals()).toEqual(expected);
+  });
+
+  it('caps winsorized metrics per unit at the percentile of the non-zero values, within a bucket (9%) above it', async () => {
+    const events = generate(5, 400, false);
+    await send(events);
+    await app.pulse.catchUp();
+    const response = await app.http.inject({
+      method: 'GET',
+      url: '/api/v1/pulse/gates/canary?cuped=false',
+      headers: { authorization: `Bearer ${CONSOLE}` },
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    const [comparison] = response.json().comparisons;
+    const result = comparison.metrics.find((m: { metric: string }) => m.metric === 'revenue_capped');
+    // Per-unit post-exposure revenue by arm, the slow way.
+    const firstExposure = new Map<string, { arm: string; day: number }>();
+    for (const event of events) {
+      if (event.eventName === 'statsig::gate_exposure' && !firstExposure.has(event.user.userID)) {
+        firstExposure.set(event.user.userID, {
+          arm: String(event.metadata?.gateValue),
+          day: dayOf(event.time),
+        });
+      }
+    }
+    const revenue = new Map<string, number>();
+    for (const event of events) {
+      const exposure = firstExposure.get(event.user.userID);
+      if (event.eventName !== 'purchase' || !exposure || dayOf(event.time) < exposure.day) continue;
+      revenue.set(event.user.userID, (revenue.get(event.user.userID) ?? 0) + (event.value ?? 0));
+    }
+    const values = (arm: string) =>
+      [...firstExposure].filter(([, e]) => e.arm === arm).map(([userID]) => revenue.get(userID) ?? 0);
+    const nonZero = [...values('true'), ...values('false')].filter((v) => v !== 0).sort((a, b) => a - b);
+    const exact = nonZero[Math.ceil(0.9 * nonZero.length) - 1] ?? 0;
+    expect(result.cap).toBeGreaterThanOrEqual(exact);
+    expect(result.cap).toBeLessThanOrEqual(exact * 2 ** (1 / 8));
+    expect(Math.max(...nonZero)).toBeGreaterThan(result.cap);
+    const cappedMean = (arm: string) => {
+      const all = values(arm).map((v) => Math.min(v, result.cap));
+      return all.reduce((a, b) => a + b, 0) / all.length;
+    };
+    expect(result.control.mean).toBeCloseTo(cappedMean('false'), 9);
+    expect(result.treatment.mean).toBeCloseTo(cappedMean('true'), 9);
   });
 
   it('gives each day its cumulative result when events arrive in time order', async () => {

@@ -79,22 +79,37 @@ export const metricInputSchema = z.object({
   /** Watched on every release: a regression can stop a rollout. */
   guardrail: z.boolean().default(false),
   /**
-   * Per-unit values capped at this percentile of all units'. Pulse cannot cap yet (its sums are
-   * kept incrementally; capping needs the distribution), so only null (no capping) is accepted
-   * rather than a setting that would be silently ignored.
+   * `sum` and `event_count` metrics: per-unit values above this percentile of the non-zero
+   * values (all arms pooled) are capped to it; null: no capping. Default 99.9 for those types;
+   * other types take null only (a conversion is 0 or 1; ratios are not capped).
    */
-  winsorizePercentile: z.null().default(null),
+  winsorizePercentile: z.number().min(50).lt(100).nullable().optional(),
   /** Which unit ID the metric is counted by. */
   unitType: idTypeSchema.default('userID'),
 });
 export const metricPatchSchema = patchSchemaOf(metricInputSchema.omit({ name: true }));
-export const storedMetricSchema = metricInputSchema;
+export const storedMetricSchema = metricInputSchema.extend({
+  winsorizePercentile: z.number().nullable(),
+});
+
+/** The metric types whose per-unit values can be capped. */
+export const WINSORIZED_TYPES: ReadonlySet<string> = new Set(['sum', 'event_count']);
+export const DEFAULT_WINSORIZE_PERCENTILE = 99.9;
 
 export type MetricInput = z.infer<typeof metricInputSchema>;
 export type MetricPatch = z.infer<typeof metricPatchSchema>;
 export type StoredMetric = z.infer<typeof storedMetricSchema>;
 
 function checkShape(metric: StoredMetric): StoredMetric {
+  if (metric.winsorizePercentile !== null && !WINSORIZED_TYPES.has(metric.type)) {
+    throw new InvalidInputError(
+      'invalid_metric',
+      `a ${metric.type} metric is not capped; winsorizePercentile must be null`,
+      {
+        field: 'winsorizePercentile',
+      },
+    );
+  }
   if (metric.type === 'ratio' && !metric.denominator) {
     throw new InvalidInputError('invalid_metric', 'a ratio metric needs a denominator', {
       field: 'denominator',
@@ -118,6 +133,26 @@ export const metricKind: AuthoredKind<StoredMetric> = {
   stored: storedMetricSchema,
   hasRules: false,
   actions: [],
-  create: (input: MetricInput) => checkShape(input),
-  update: (current, patch: MetricPatch) => checkShape({ ...current, ...definedFields(patch) }),
+  create: (input: MetricInput) =>
+    checkShape({
+      ...input,
+      winsorizePercentile:
+        input.winsorizePercentile !== undefined
+          ? input.winsorizePercentile
+          : WINSORIZED_TYPES.has(input.type)
+            ? DEFAULT_WINSORIZE_PERCENTILE
+            : null,
+    }),
+  update: (current, patch: MetricPatch) => {
+    const next = { ...current, ...definedFields(patch) };
+    // A type change that cannot be capped drops a default cap rather than failing.
+    if (
+      patch.type !== undefined &&
+      patch.winsorizePercentile === undefined &&
+      !WINSORIZED_TYPES.has(next.type)
+    ) {
+      next.winsorizePercentile = null;
+    }
+    return checkShape(next as StoredMetric);
+  },
 };

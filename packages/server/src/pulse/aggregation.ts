@@ -8,6 +8,7 @@ import {
 } from './arm-stats.js';
 import type { ExposureArm } from './exposures.js';
 import type { CompiledMetric, Contribution, MetricEvent } from './metric-events.js';
+import { type BucketStats, bucketOf } from './value-buckets.js';
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
 /** CUPED's covariate: the unit's value over this many days before its exposure day. */
@@ -64,6 +65,18 @@ export function dayOf(time: number): number {
 export class Aggregation {
   private readonly newExposures: { key: string; entity: string; exposure: UnitExposure }[] = [];
   private readonly changedDays = new Set<string>();
+  private readonly bucketDeltas = new Map<
+    string,
+    {
+      environment: string;
+      entity: string;
+      arm: string;
+      metric: string;
+      day: number;
+      bucket: number;
+      stats: BucketStats;
+    }
+  >();
   private readonly armDeltas = new Map<
     string,
     { environment: string; entity: string; arm: string; metric: string; day: number; stats: ArmStats }
@@ -91,6 +104,10 @@ export class Aggregation {
       newExposures: this.newExposures,
       changedDays: this.changedDays,
       armDeltas: [...this.armDeltas.values()],
+      // A unit that left a bucket and came back within the chunk changes nothing there.
+      bucketDeltas: [...this.bucketDeltas.values()].filter(
+        ({ stats }) => stats.n !== 0 || stats.sumY !== 0 || stats.sumX !== 0,
+      ),
     };
   }
 
@@ -115,6 +132,9 @@ export class Aggregation {
         firstDay,
         unitContribution(values),
       );
+      if (metric.winsorized) {
+        this.moveBucket(event.environment, exposure.entity, joined.arm, metric.name, firstDay, null, values);
+      }
     }
   }
 
@@ -141,16 +161,20 @@ export class Aggregation {
     for (const [entity, exposure] of unit.exposures) {
       const previous = before.get(entity);
       if (!previous) continue;
-      const delta = unitChange(previous, this.valuesOf(unit, metric, exposure.firstDay));
+      const next = this.valuesOf(unit, metric, exposure.firstDay);
       // Post-exposure changes take effect on the event's day; pre-period ones from the exposure day.
+      const effective = Math.max(day, exposure.firstDay);
       this.addDelta(
         event.environment,
         entity,
         exposure.arm,
         metric.name,
-        Math.max(day, exposure.firstDay),
-        delta,
+        effective,
+        unitChange(previous, next),
       );
+      if (metric.winsorized) {
+        this.moveBucket(event.environment, entity, exposure.arm, metric.name, effective, previous, next);
+      }
     }
   }
 
@@ -181,6 +205,42 @@ export class Aggregation {
       this.units.set(key, unit);
     }
     return unit;
+  }
+
+  /** A unit's values leave the bucket of `from` (none for a new unit) for the bucket of `to`. */
+  private moveBucket(
+    environment: string,
+    entity: string,
+    arm: string,
+    metric: string,
+    day: number,
+    from: UnitValues | null,
+    to: UnitValues,
+  ) {
+    const add = (values: UnitValues, sign: 1 | -1) => {
+      const bucket = bucketOf(values.y);
+      const key = `${armDayKey(environment, entity, arm, metric, day)}\u0000${bucket}`;
+      let row = this.bucketDeltas.get(key);
+      if (!row) {
+        row = {
+          environment,
+          entity,
+          arm,
+          metric,
+          day,
+          bucket,
+          stats: { n: 0, sumY: 0, sumY2: 0, sumX: 0, sumXY: 0 },
+        };
+        this.bucketDeltas.set(key, row);
+      }
+      row.stats.n += sign;
+      row.stats.sumY += sign * values.y;
+      row.stats.sumY2 += sign * values.y * values.y;
+      row.stats.sumX += sign * values.x;
+      row.stats.sumXY += sign * values.x * values.y;
+    };
+    if (from) add(from, -1);
+    add(to, 1);
   }
 
   private addDelta(

@@ -25,6 +25,8 @@ export interface CompiledMetric {
   unitValue(num: number): number;
   /** Ratio-like metrics (ratio, mean) have a denominator and no CUPED covariate here. */
   isRatio: boolean;
+  /** Per-unit values are capped: Pulse keeps value buckets for it. */
+  winsorized: boolean;
 }
 
 function readField(event: MetricEvent, field: string): unknown {
@@ -103,6 +105,7 @@ export function compileMetric(metric: StoredMetric): CompiledMetric {
     type: metric.type,
     unitType: metric.unitType,
     isRatio,
+    winsorized: metric.winsorizePercentile !== null,
     unitValue: metric.type === 'conversion' ? (num) => (num > 0 ? 1 : 0) : (num) => num,
     contribution(event) {
       const num = numeratorMatches(event) ? numeratorAmount(event) : null;

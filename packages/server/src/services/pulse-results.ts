@@ -11,6 +11,7 @@ import {
   type PulseOptions,
   type SrmResult,
 } from '../pulse/results.js';
+import { type BucketStats, capFromBuckets, cappedSums } from '../pulse/value-buckets.js';
 import type { EntityStore } from '../store/entity-store.js';
 import type { PulseStore } from '../store/pulse-store.js';
 import type { SnapshotSource } from './config-snapshots.js';
@@ -21,7 +22,8 @@ export interface Comparison {
   /** Gates: the rule compared (its passing units against its failing ones). */
   rule?: string;
   srm: SrmResult;
-  metrics: MetricResult[];
+  /** `cap`: winsorized metrics' per-unit cap (null: not capped). */
+  metrics: (MetricResult & { cap: number | null })[];
 }
 
 export interface PulseResult {
@@ -177,6 +179,25 @@ export class PulseResults {
     return byArm;
   }
 
+  /** Value buckets by arm, then metric, then bucket (winsorized metrics only). */
+  private async buckets(environment: string, entity: string, throughDay?: number) {
+    const byArm = new Map<string, Map<string, Map<number, BucketStats>>>();
+    for (const row of await this.store.bucketTotals(environment, entity, throughDay)) {
+      let metrics = byArm.get(row.arm);
+      if (!metrics) {
+        metrics = new Map();
+        byArm.set(row.arm, metrics);
+      }
+      let buckets = metrics.get(row.metric);
+      if (!buckets) {
+        buckets = new Map();
+        metrics.set(row.metric, buckets);
+      }
+      buckets.set(row.bucket, row.stats);
+    }
+    return byArm;
+  }
+
   private async compute(
     entity: PulseResult['entity'],
     environment: string,
@@ -186,6 +207,36 @@ export class PulseResults {
     throughDay: number | undefined,
   ): Promise<PulseResult> {
     const metrics = (await this.entities.list<StoredMetric>('metric')).map((record) => record.data);
+    const buckets = metrics.some((metric) => metric.winsorizePercentile !== null)
+      ? await this.buckets(
+          environment,
+          `${entity.kind === 'gate' ? 'gate' : 'config'}:${entity.name}`,
+          throughDay,
+        )
+      : new Map<string, Map<string, Map<number, BucketStats>>>();
+    /** The arms' stats of one metric, capped at the percentile of the compared arms pooled. */
+    const statsOf = (metric: StoredMetric, arms: readonly ArmPlan[]) => {
+      const raw = (arm: string) => totals.get(arm)?.get(metric.name);
+      if (metric.winsorizePercentile === null) return { cap: null, of: raw };
+      const pooled = new Map<number, number>();
+      for (const arm of arms) {
+        for (const [bucket, stats] of buckets.get(arm.arm)?.get(metric.name) ?? []) {
+          pooled.set(bucket, (pooled.get(bucket) ?? 0) + stats.n);
+        }
+      }
+      const cap = capFromBuckets(pooled, metric.winsorizePercentile);
+      if (cap === null) return { cap: null, of: raw };
+      return {
+        cap,
+        of: (arm: string) => {
+          const stats = raw(arm);
+          const armBuckets = buckets.get(arm)?.get(metric.name);
+          if (!stats || !armBuckets) return stats;
+          const capped = cappedSums(armBuckets, cap);
+          return { ...stats, sumY: capped.sumY, sumY2: capped.sumY2, sumXY: capped.sumXY };
+        },
+      };
+    };
     const units = (arm: string) =>
       Math.max(0, ...[...(totals.get(arm)?.values() ?? [])].map((stats) => stats.n));
     return {
@@ -201,14 +252,13 @@ export class PulseResults {
           comparison.arms.map((arm) => units(arm.arm)),
           comparison.weights,
         ),
-        metrics: metrics.map((metric) =>
-          compareMetric(
-            metric,
-            totals.get(comparison.control.arm)?.get(metric.name),
-            totals.get(comparison.treatment.arm)?.get(metric.name),
-            options,
-          ),
-        ),
+        metrics: metrics.map((metric) => {
+          const { cap, of } = statsOf(metric, comparison.arms);
+          return {
+            ...compareMetric(metric, of(comparison.control.arm), of(comparison.treatment.arm), options),
+            cap,
+          };
+        }),
       })),
     };
   }

@@ -30,11 +30,46 @@ export function hashKey(secret: string): string {
 
 export const DEFAULT_ENVIRONMENTS = ['development', 'staging', 'production'] as const;
 
+/** One second: see `KeyStoreOptions.cacheTtlMs`. */
+const DEFAULT_KEY_CACHE_TTL_MS = 1000;
+/** Only active keys are cached, so this bounds memory against a project with very many keys. */
+const KEY_CACHE_MAX_ENTRIES = 10_000;
+
+export interface KeyStoreOptions {
+  /**
+   * How long `findBySecret` trusts a key it found without reading the database again (ms).
+   * Every SDK request authenticates, and the read was one of the two database queries of each
+   * /v1/initialize. Revoking through this KeyStore (the keys API of this instance) takes
+   * effect at once; a revocation made elsewhere (another instance on the same Postgres, or SQL
+   * by hand) takes effect within this time. 0 turns the cache off.
+   */
+  cacheTtlMs?: number;
+  /** Monotonic milliseconds for the cache (`performance.now` by default), apart from the wall clock. */
+  cacheClock?: () => number;
+}
+
+interface CachedKey {
+  key: ApiKey;
+  /** `cacheClock` time after which the database is asked again. */
+  until: number;
+}
+
 export class KeyStore {
+  /** Active keys by secret hash (never by secret, so no secret lingers in a long-lived map). */
+  private readonly cache = new Map<string, CachedKey>();
+  /** Bumped by every revocation, so a lookup that raced with one does not cache what it read. */
+  private revocations = 0;
+  private readonly cacheTtlMs: number;
+  private readonly cacheClock: () => number;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: () => number = Date.now,
-  ) {}
+    options: KeyStoreOptions = {},
+  ) {
+    this.cacheTtlMs = options.cacheTtlMs ?? DEFAULT_KEY_CACHE_TTL_MS;
+    this.cacheClock = options.cacheClock ?? (() => performance.now());
+  }
 
   async ensureEnvironments(names: readonly string[] = DEFAULT_ENVIRONMENTS): Promise<void> {
     for (const name of names) {
@@ -89,15 +124,31 @@ export class KeyStore {
     if (!(await this.findBySecret(secret))) await this.create(environment, kind, secret);
   }
 
-  /** The active (not revoked) key with this secret. */
+  /**
+   * The active (not revoked) key with this secret. Served from memory for up to `cacheTtlMs`
+   * after a database read (see KeyStoreOptions); unknown secrets always go to the database.
+   */
   async findBySecret(secret: string): Promise<ApiKey | undefined> {
+    const hash = hashKey(secret);
+    const cached = this.cache.get(hash);
+    if (cached) {
+      if (this.cacheClock() < cached.until) return cached.key;
+      this.cache.delete(hash);
+    }
+    const revocations = this.revocations;
     const row = await this.db
       .selectFrom('api_keys')
       .selectAll()
-      .where('key_hash', '=', hashKey(secret))
+      .where('key_hash', '=', hash)
       .where('revoked_at', 'is', null)
       .executeTakeFirst();
-    return row && toKey(row);
+    if (!row) return undefined;
+    const key = Object.freeze(toKey(row));
+    if (this.cacheTtlMs > 0 && revocations === this.revocations) {
+      if (this.cache.size >= KEY_CACHE_MAX_ENTRIES) this.cache.clear();
+      this.cache.set(hash, { key, until: this.cacheClock() + this.cacheTtlMs });
+    }
+    return key;
   }
 
   async count(kind: KeyKind): Promise<number> {
@@ -114,15 +165,23 @@ export class KeyStore {
     return rows.map(toKey);
   }
 
-  /** Revokes the key; false when no key has this id. */
+  /** Revokes the key; false when no key has this id. Effective at once for this instance's lookups. */
   async revoke(id: string): Promise<boolean> {
+    this.forget(id);
     const result = await this.db
       .updateTable('api_keys')
       .set({ revoked_at: this.clock() })
       .where('id', '=', id)
       .where('revoked_at', 'is', null)
       .executeTakeFirst();
+    // Again after the write: a lookup that read the row before it committed may have cached it.
+    this.forget(id);
     return Number(result.numUpdatedRows) === 1;
+  }
+
+  private forget(id: string): void {
+    this.revocations++;
+    for (const [hash, cached] of this.cache) if (cached.key.id === id) this.cache.delete(hash);
   }
 }
 

@@ -220,6 +220,35 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
           .execute();
       },
     },
+    '0007-pulse-value-buckets': {
+      async up(db: Kysely<unknown>) {
+        const real = 'double precision';
+        // Per entity, arm, metric, day and value bucket: the change in its units and sums, so
+        // a capped (winsorized) result is a sum over rows too (pulse/value-buckets.ts).
+        await db.schema
+          .createTable('pulse_arm_buckets')
+          .addColumn('environment', 'text', (c) => c.notNull())
+          .addColumn('entity', 'text', (c) => c.notNull())
+          .addColumn('arm', 'text', (c) => c.notNull())
+          .addColumn('metric', 'text', (c) => c.notNull())
+          .addColumn('day', 'integer', (c) => c.notNull())
+          .addColumn('bucket', 'integer', (c) => c.notNull())
+          .addColumn('n', real, (c) => c.notNull())
+          .addColumn('sum_y', real, (c) => c.notNull())
+          .addColumn('sum_y2', real, (c) => c.notNull())
+          .addColumn('sum_x', real, (c) => c.notNull())
+          .addColumn('sum_xy', real, (c) => c.notNull())
+          .addPrimaryKeyConstraint('pulse_arm_buckets_pk', [
+            'environment',
+            'entity',
+            'metric',
+            'arm',
+            'day',
+            'bucket',
+          ])
+          .execute();
+      },
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { type Aggregation, type UnitState, unitKey } from '../pulse/aggregation.js';
 import { type ArmStats, emptyArmStats } from '../pulse/arm-stats.js';
+import type { BucketStats } from '../pulse/value-buckets.js';
 import type { SqlDialectName } from './database.js';
 import type { Database } from './schema.js';
 
@@ -66,6 +67,7 @@ export class PulseStore {
     await tx.deleteFrom('pulse_exposures').execute();
     await tx.deleteFrom('pulse_unit_days').execute();
     await tx.deleteFrom('pulse_arm_days').execute();
+    await tx.deleteFrom('pulse_arm_buckets').execute();
     await tx.updateTable('pulse_state').set({ last_event_id: 0, catalogue }).where('id', '=', 1).execute();
   }
 
@@ -209,6 +211,40 @@ export class PulseStore {
         )
         .execute();
     }
+    const bucketRows = changes.bucketDeltas.map(
+      ({ environment, entity, arm, metric, day, bucket, stats }) => ({
+        environment,
+        entity,
+        arm,
+        metric,
+        day,
+        bucket,
+        n: stats.n,
+        sum_y: stats.sumY,
+        sum_y2: stats.sumY2,
+        sum_x: stats.sumX,
+        sum_xy: stats.sumXY,
+      }),
+    );
+    const bucketAdds = ['n', 'sum_y', 'sum_y2', 'sum_x', 'sum_xy'] as const;
+    for (const part of chunks(bucketRows, 50)) {
+      await tx
+        .insertInto('pulse_arm_buckets')
+        .values(part)
+        .onConflict((oc) =>
+          oc
+            .columns(['environment', 'entity', 'metric', 'arm', 'day', 'bucket'])
+            .doUpdateSet((eb) =>
+              Object.fromEntries(
+                bucketAdds.map((column) => [
+                  column,
+                  eb(eb.ref(`pulse_arm_buckets.${column}`), '+', eb.ref(`excluded.${column}`)),
+                ]),
+              ),
+            ),
+        )
+        .execute();
+    }
     await tx.updateTable('pulse_state').set({ last_event_id: lastEventId }).where('id', '=', 1).execute();
   }
 
@@ -235,6 +271,45 @@ export class PulseStore {
     if (throughDay !== undefined) query = query.where('day', '<=', throughDay);
     const rows = await query.execute();
     return rows.map((row) => ({ arm: row.arm, metric: row.metric, stats: toStats(row) }));
+  }
+
+  /** Per arm, metric and value bucket: units and sums to date (or through `throughDay`). */
+  async bucketTotals(
+    environment: string,
+    entity: string,
+    throughDay?: number,
+  ): Promise<{ arm: string; metric: string; bucket: number; stats: BucketStats }[]> {
+    let query = this.db
+      .selectFrom('pulse_arm_buckets')
+      .select((eb) => [
+        'arm',
+        'metric',
+        'bucket',
+        eb.fn.sum<number>('n').as('n'),
+        eb.fn.sum<number>('sum_y').as('sum_y'),
+        eb.fn.sum<number>('sum_y2').as('sum_y2'),
+        eb.fn.sum<number>('sum_x').as('sum_x'),
+        eb.fn.sum<number>('sum_xy').as('sum_xy'),
+      ])
+      .where('environment', '=', environment)
+      .where('entity', '=', entity)
+      .groupBy(['arm', 'metric', 'bucket']);
+    if (throughDay !== undefined) query = query.where('day', '<=', throughDay);
+    const rows = await query.execute();
+    return rows
+      .map((row) => ({
+        arm: row.arm,
+        metric: row.metric,
+        bucket: Number(row.bucket),
+        stats: {
+          n: Number(row.n ?? 0),
+          sumY: Number(row.sum_y ?? 0),
+          sumY2: Number(row.sum_y2 ?? 0),
+          sumX: Number(row.sum_x ?? 0),
+          sumXY: Number(row.sum_xy ?? 0),
+        },
+      }))
+      .filter((row) => row.stats.n !== 0);
   }
 
   /** The days on which `entity` has statistics, oldest first. */

@@ -152,5 +152,19 @@ export interface Database {
     sum_x2: number;
     sum_xy: number;
   };
+  /** Value buckets of winsorized metrics, per entity, arm, metric and day (pulse/value-buckets.ts). */
+  pulse_arm_buckets: {
+    environment: string;
+    entity: string;
+    arm: string;
+    metric: string;
+    day: number;
+    bucket: number;
+    n: number;
+    sum_y: number;
+    sum_y2: number;
+    sum_x: number;
+    sum_xy: number;
+  };
   pulse_state: { id: number; last_event_id: number; catalogue: string };
 }
