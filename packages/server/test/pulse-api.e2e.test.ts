@@ -142,6 +142,9 @@ it("shows the canary's timeout regression and unchanged conversion, with the num
   expect(timeouts.relative.interval[1]).toBeCloseTo(expected.relative.interval[1], 9);
   expect(timeouts.absolute.pValue).toBeCloseTo(expected.absolute.pValue, 12);
   expect(timeouts).toMatchObject({ verdict: 'regressed', guardrailRegression: true, cuped: false });
+  // Lower is better here: the canary almost surely loses, and shipping it is the costly choice.
+  expect(timeouts.bayesian.chanceToWin).toBeLessThan(0.001);
+  expect(timeouts.bayesian.risk.treatment).toBeGreaterThan(timeouts.bayesian.risk.control);
   const guardrail = evaluateGuardrail(
     (
       estimateLift(summarizeRatio(ratioStats(control)), summarizeRatio(ratioStats(treatment))) as never as {

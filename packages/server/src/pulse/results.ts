@@ -1,5 +1,6 @@
 import {
   type ArmSummary,
+  computeBayesianEffect,
   estimateCupedLift,
   estimateLift,
   evaluateGuardrail,
@@ -57,6 +58,11 @@ export interface MetricResult {
   verdict: 'improved' | 'regressed' | 'neutral' | 'unavailable';
   /** Guardrails: a one-sided test in the harmful direction. */
   guardrailRegression: boolean | null;
+  /**
+   * Bayesian view of the relative lift (flat prior, GrowthBook's default): the chance that the
+   * treatment is better (in the metric's direction) and the expected loss of shipping each arm.
+   */
+  bayesian: { chanceToWin: number; risk: { control: number; treatment: number } } | null;
   /** Why there is no interval (too few units, zero variance...). */
   reason?: string;
 }
@@ -138,6 +144,7 @@ export function compareMetric(
       cuped: false,
       verdict: 'unavailable',
       guardrailRegression: null,
+      bayesian: null,
       reason,
     };
   }
@@ -170,6 +177,7 @@ export function compareMetric(
     });
     guardrailRegression = check.status === 'ok' ? check.verdict === 'regression' : null;
   }
+  const posterior = computeBayesianEffect(lift.relative, { direction: metric.direction });
   return {
     ...base,
     absolute,
@@ -177,6 +185,8 @@ export function compareMetric(
     cuped: adjusted !== null,
     verdict,
     guardrailRegression,
+    bayesian:
+      posterior.status === 'ok' ? { chanceToWin: posterior.chanceToWin, risk: { ...posterior.risk } } : null,
   };
 }
 

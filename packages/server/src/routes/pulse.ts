@@ -43,6 +43,9 @@ const metricResult = z.object({
   sequential: z.boolean(),
   verdict: z.enum(['improved', 'regressed', 'neutral', 'unavailable']),
   guardrailRegression: z.boolean().nullable(),
+  bayesian: z
+    .object({ chanceToWin: z.number(), risk: z.object({ control: z.number(), treatment: z.number() }) })
+    .nullable(),
   /** Winsorized metrics: per-unit values above this were counted as this (null: none capped). */
   cap: z.number().nullable(),
   reason: z.string().optional(),
