@@ -142,6 +142,35 @@ for (const target of TEST_DATABASES) {
       return response.json().feature_gates[gate]?.value;
     }
 
+    it('writes a fresh file once removals make most of the log history (compaction)', async () => {
+      const ids = Array.from({ length: 10_000 }, (_, i) => `user-${i}`);
+      expect((await upload('churn', `${ids.join('\n')}\n`)).statusCode).toBeLessThan(300);
+      await gateFor('churn');
+      const beforeEntry = (await lookup()).churn;
+      expect(beforeEntry?.size).toBe(100_000);
+      // A small removal just appends.
+      const small = await api('POST', '/id_lists/churn/remove', { ids: ids.slice(0, 10) });
+      expect(small.statusCode).toBe(200);
+      expect((await lookup()).churn).toMatchObject({ fileID: beforeEntry?.fileID, size: 100_100 });
+      // Removing most of the list would leave a file five times bigger than its live entries.
+      const big = await api('POST', '/id_lists/churn/remove', { ids: ids.slice(10, 9_000) });
+      expect(big.statusCode).toBe(200);
+      const after = (await lookup()).churn;
+      expect(after?.fileID).not.toBe(beforeEntry?.fileID);
+      expect(after?.size).toBe(1_000 * 10);
+      expect((after?.creationTime ?? 0) > (beforeEntry?.creationTime ?? 0)).toBe(true);
+      const file = await download(after as LookupEntry);
+      expect(file.body.split('\n').filter(Boolean).sort()).toEqual(
+        ids
+          .slice(9_000)
+          .map((id) => line('+', id).trim())
+          .sort(),
+      );
+      expect(await initializeGate('user-9500', 'in_churn')).toBe(true);
+      expect(await initializeGate('user-5', 'in_churn')).toBe(false);
+      expect(await initializeGate('user-8999', 'in_churn')).toBe(false);
+    });
+
     it('takes 1,000,000 IDs in one streamed request and serves them as a list file', async () => {
       await app.http.listen({ port: 0, host: '127.0.0.1' });
       const { port } = app.http.server.address() as AddressInfo;

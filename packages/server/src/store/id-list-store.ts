@@ -147,16 +147,7 @@ export class IdListStore {
       const live = row && row.deleted_at === null ? row : undefined;
       checkVersion(name, live, expectedVersion);
       const now = this.clock();
-      let size = 0;
-      let seq = 0;
-      for (const content of encodeChunks('+', entries)) {
-        await tx
-          .insertInto('id_list_chunks')
-          .values({ file_id: fileId, seq, start_byte: size, end_byte: size + content.length, content })
-          .execute();
-        size += content.length;
-        seq++;
-      }
+      const { size, chunks: seq } = await writeFile(tx, fileId, entries);
       const next: Row = {
         name,
         file_id: fileId,
@@ -225,6 +216,39 @@ export class IdListStore {
         });
       }
       const now = this.clock();
+      if (shouldCompact(row.size, entryCount)) {
+        // Mostly churn: rather than append, write the list afresh (SDKs download it once more).
+        const after = new Set(current);
+        for (const entry of changing) {
+          if (op === '+') after.add(entry);
+          else after.delete(entry);
+        }
+        const fileId = newFileId();
+        const written = await writeFile(tx, fileId, after);
+        const next: Row = {
+          ...row,
+          file_id: fileId,
+          previous_file_id: row.file_id,
+          creation_time: Math.max(now, row.creation_time + 1),
+          size: written.size,
+          entry_count: after.size,
+          chunk_count: written.chunks,
+          version: row.version + 1,
+          updated_at: now,
+        };
+        if (row.previous_file_id) await this.dropFile(tx, row.previous_file_id);
+        await tx.updateTable('id_lists').set(next).where('name', '=', name).execute();
+        await audit({
+          kind: ID_LIST_KIND,
+          name,
+          version: next.version,
+          before: summary(row),
+          after: { ...summary(next), [op === '+' ? 'added' : 'removed']: changing.length, compacted: true },
+          change: { ...change, action: op === '+' ? 'add' : 'remove' },
+          now,
+        });
+        return { record: toRecord(next), changed: changing.length, chunk: undefined, compacted: after };
+      }
       const chunk = {
         file_id: row.file_id,
         seq: row.chunk_count,
@@ -265,6 +289,14 @@ export class IdListStore {
       return { record: toRecord(next), changed: changing.length, chunk };
     });
     if (outcome.chunk) this.members.appendCommitted(name, outcome.chunk.file_id, outcome.chunk);
+    if ('compacted' in outcome && outcome.compacted) {
+      this.members.prime(name, {
+        fileId: outcome.record.fileId,
+        creationTime: outcome.record.creationTime,
+        bytes: outcome.record.size,
+        entries: outcome.compacted,
+      });
+    }
     return { record: outcome.record, changed: outcome.changed };
   }
 
@@ -379,6 +411,38 @@ export class IdListStore {
   private async dropFile(tx: Transaction<Database>, fileId: string): Promise<void> {
     await tx.deleteFrom('id_list_chunks').where('file_id', '=', fileId).execute();
   }
+}
+
+/** Bytes of one entry's line in a list file: `+`, the 8-character entry, `\n`. */
+const LINE_BYTES = 10;
+/** Files below this are never compacted: rewriting a small file saves nothing. */
+const COMPACT_MIN_BYTES = 64 * 1024;
+
+/**
+ * Whether a list's file has become mostly history (adds and removes cancelling out): past
+ * twice what its live entries need, the next change writes a fresh file instead of appending.
+ */
+export function shouldCompact(fileBytes: number, liveEntries: number): boolean {
+  return fileBytes >= COMPACT_MIN_BYTES && fileBytes > 2 * liveEntries * LINE_BYTES;
+}
+
+/** Writes `entries` as the `+` lines of file `fileId`, in chunks. */
+async function writeFile(
+  tx: Transaction<Database>,
+  fileId: string,
+  entries: Iterable<string>,
+): Promise<{ size: number; chunks: number }> {
+  let size = 0;
+  let chunks = 0;
+  for (const content of encodeChunks('+', entries)) {
+    await tx
+      .insertInto('id_list_chunks')
+      .values({ file_id: fileId, seq: chunks, start_byte: size, end_byte: size + content.length, content })
+      .execute();
+    size += content.length;
+    chunks++;
+  }
+  return { size, chunks };
 }
 
 function notFound(name: string): NotFoundError {
