@@ -294,12 +294,15 @@ describe('SDK endpoints', () => {
       url: `/v1/download_config_specs/${SERVER}.json?sinceTime=${specs.time}`,
     });
     expect(again.json()).toMatchObject({ has_updates: false });
+    const revision = Number(again.headers['x-switchyard-revision']);
+    expect(revision).toBe((await app.entities.revision()).revision);
     await api('POST', '/gates/new_checkout/disable');
     const changed = await app.http.inject({
       method: 'GET',
       url: `/v1/download_config_specs/${SERVER}.json?sinceTime=${specs.time}`,
     });
     expect(changed.json()).toMatchObject({ has_updates: true });
+    expect(Number(changed.headers['x-switchyard-revision'])).toBe(revision + 1);
     expect((changed.json() as ConfigSpecs).time).toBeGreaterThan(specs.time as number);
   });
 

@@ -104,6 +104,8 @@ export function sdkRoutes(
         const fromPath = request.params.file.replace(/\.json$/, '');
         const key = await authenticate(keys, fromPath || presentedKey(request), ['server']);
         const snapshot = await snapshots.current(key.environment);
+        // Our SDKs report the revision they hold (sdk_status); Statsig's ignore the header.
+        reply.header('x-switchyard-revision', String(snapshot.revision));
         const since = Number(request.query.sinceTime);
         if (Number.isFinite(since) && since >= snapshot.time) {
           return reply.send({ has_updates: false, time: snapshot.time });
