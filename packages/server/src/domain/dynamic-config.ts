@@ -1,18 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import type { Spec } from '@switchyard/core';
 import { z } from 'zod';
 import { type AuthoredKind, killSwitchActions } from './authored-kind.js';
 import {
-  assignRules,
   compileRules,
-  definedFields,
   entityName,
   idTypeSchema,
   jsonObject,
   metadataFields,
   patchSchemaOf,
-  referencedGates,
   ruleInputSchema,
+  saltedRulesBehaviour,
   storedRuleSchema,
 } from './rules.js';
 
@@ -47,21 +44,10 @@ export const dynamicConfigKind: AuthoredKind<StoredDynamicConfig> = {
   input: dynamicConfigInputSchema,
   patch: dynamicConfigPatchSchema,
   stored: storedDynamicConfigSchema,
-  hasRules: true,
-  references: (stored) => referencedGates(stored.rules),
+  ...saltedRulesBehaviour,
   namespace: 'dynamic_configs',
   specName: (name) => name,
   actions: killSwitchActions('config'),
-  create: (input: DynamicConfigInput) => ({
-    ...input,
-    salt: randomUUID(),
-    rules: assignRules(input.rules, []),
-  }),
-  update: (current, patch: DynamicConfigPatch) => ({
-    ...current,
-    ...definedFields(patch),
-    rules: patch.rules ? assignRules(patch.rules, current.rules) : current.rules,
-  }),
 };
 
 export function compileDynamicConfig(config: StoredDynamicConfig, environment: string): Spec {

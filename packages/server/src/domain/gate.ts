@@ -1,17 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import type { Spec } from '@switchyard/core';
 import { z } from 'zod';
 import { type AuthoredKind, killSwitchActions } from './authored-kind.js';
 import {
-  assignRules,
   compileRules,
-  definedFields,
   entityName,
   idTypeSchema,
   metadataFields,
   patchSchemaOf,
-  referencedGates,
   ruleInputSchema,
+  saltedRulesBehaviour,
   storedRuleSchema,
 } from './rules.js';
 
@@ -44,17 +41,10 @@ export const gateKind: AuthoredKind<StoredGate> = {
   input: gateInputSchema,
   patch: gatePatchSchema,
   stored: storedGateSchema,
-  hasRules: true,
-  references: (stored) => referencedGates(stored.rules),
+  ...saltedRulesBehaviour,
   namespace: 'feature_gates',
   specName: (name) => name,
   actions: killSwitchActions('gate'),
-  create: (input: GateInput) => ({ ...input, salt: randomUUID(), rules: assignRules(input.rules, []) }),
-  update: (current, patch: GatePatch) => ({
-    ...current,
-    ...definedFields(patch),
-    rules: patch.rules ? assignRules(patch.rules, current.rules) : current.rules,
-  }),
 };
 
 /** The gate as a DCS v1 spec for `environment`: rules limited to other environments drop out. */

@@ -167,6 +167,30 @@ export function referencedGates(rules: readonly { conditions: readonly Condition
   );
 }
 
+/**
+ * What kinds built of salted rules (gates, segments, dynamic configs) share: a new object gets
+ * its spec salt and rule salts; a change keeps the salts of rules that name their id, and the
+ * fields it leaves out; the gates its conditions name must exist.
+ */
+export const saltedRulesBehaviour = {
+  hasRules: true,
+  references: (stored: { rules: readonly { conditions: readonly Condition[] }[] }) =>
+    referencedGates(stored.rules),
+  create: <Input extends { rules: RuleInput[] }>(input: Input) => ({
+    ...input,
+    salt: randomUUID(),
+    rules: assignRules(input.rules, []),
+  }),
+  update: <Stored extends { rules: StoredRule[] }>(
+    current: Stored,
+    patch: { rules?: RuleInput[] },
+  ): Stored => ({
+    ...current,
+    ...definedFields(patch),
+    rules: patch.rules ? assignRules(patch.rules, current.rules) : current.rules,
+  }),
+} as const;
+
 /** The rules' new salt for `ruleId` (a deliberate reshuffle of who falls in its percentage). */
 export function resaltRule<R extends StoredRule>(rules: readonly R[], ruleId: string): R[] | undefined {
   if (!rules.some((rule) => rule.id === ruleId)) return undefined;

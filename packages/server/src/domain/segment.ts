@@ -1,17 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import type { Spec } from '@switchyard/core';
 import { z } from 'zod';
 import type { AuthoredKind } from './authored-kind.js';
 import {
-  assignRules,
   compileRules,
-  definedFields,
   entityName,
   idTypeSchema,
   metadataFields,
   patchSchemaOf,
-  referencedGates,
   ruleInputSchema,
+  saltedRulesBehaviour,
   storedRuleSchema,
   systemCondition,
 } from './rules.js';
@@ -50,17 +47,10 @@ export const segmentKind: AuthoredKind<StoredSegment> = {
   input: segmentInputSchema,
   patch: segmentPatchSchema,
   stored: storedSegmentSchema,
-  hasRules: true,
-  references: (stored) => referencedGates(stored.rules),
+  ...saltedRulesBehaviour,
   namespace: 'feature_gates',
   specName: (name) => `${SEGMENT_PREFIX}${name}`,
   actions: [],
-  create: (input: SegmentInput) => ({ ...input, salt: randomUUID(), rules: assignRules(input.rules, []) }),
-  update: (current, patch: SegmentPatch) => ({
-    ...current,
-    ...definedFields(patch),
-    rules: patch.rules ? assignRules(patch.rules, current.rules) : current.rules,
-  }),
 };
 
 export function compileSegment(segment: StoredSegment, environment: string): Spec {
