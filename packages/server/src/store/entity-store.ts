@@ -74,24 +74,12 @@ export class EntityStore {
     private readonly options: EntityStoreOptions = {},
   ) {}
 
-  async get<T>(kind: string, name: string): Promise<EntityRecord<T> | undefined> {
-    const row = await this.db
-      .selectFrom('entities')
-      .selectAll()
-      .where('kind', '=', kind)
-      .where('name', '=', name)
-      .executeTakeFirst();
-    return row && toRecord<T>(row);
+  get<T>(kind: string, name: string): Promise<EntityRecord<T> | undefined> {
+    return selectEntity<T>(this.db, kind, name);
   }
 
-  async list<T>(kind: string): Promise<EntityRecord<T>[]> {
-    const rows = await this.db
-      .selectFrom('entities')
-      .selectAll()
-      .where('kind', '=', kind)
-      .orderBy('name')
-      .execute();
-    return rows.map((row) => toRecord<T>(row));
+  list<T>(kind: string): Promise<EntityRecord<T>[]> {
+    return selectEntities<T>(this.db, kind);
   }
 
   create<T>(kind: string, name: string, data: T, change: ChangeContext): Promise<EntityRecord<T>> {
@@ -332,24 +320,12 @@ export class EntityWriter {
     private readonly record: (...args: RecordArgs) => Promise<number>,
   ) {}
 
-  async get<T>(kind: string, name: string): Promise<EntityRecord<T> | undefined> {
-    const row = await this.tx
-      .selectFrom('entities')
-      .selectAll()
-      .where('kind', '=', kind)
-      .where('name', '=', name)
-      .executeTakeFirst();
-    return row && toRecord<T>(row);
+  get<T>(kind: string, name: string): Promise<EntityRecord<T> | undefined> {
+    return selectEntity<T>(this.tx, kind, name);
   }
 
-  async list<T>(kind: string): Promise<EntityRecord<T>[]> {
-    const rows = await this.tx
-      .selectFrom('entities')
-      .selectAll()
-      .where('kind', '=', kind)
-      .orderBy('name')
-      .execute();
-    return rows.map((row) => toRecord<T>(row));
+  list<T>(kind: string): Promise<EntityRecord<T>[]> {
+    return selectEntities<T>(this.tx, kind);
   }
 
   /** The names of every object of `kind`, without reading their data. */
@@ -406,6 +382,25 @@ export class EntityWriter {
     await this.record(kind, name, version, json, current.data, data, change, now);
     return { kind, name, version, data, createdAt: current.createdAt, updatedAt: now };
   }
+}
+
+async function selectEntity<T>(
+  db: Kysely<Database>,
+  kind: string,
+  name: string,
+): Promise<EntityRecord<T> | undefined> {
+  const row = await db
+    .selectFrom('entities')
+    .selectAll()
+    .where('kind', '=', kind)
+    .where('name', '=', name)
+    .executeTakeFirst();
+  return row && toRecord<T>(row);
+}
+
+async function selectEntities<T>(db: Kysely<Database>, kind: string): Promise<EntityRecord<T>[]> {
+  const rows = await db.selectFrom('entities').selectAll().where('kind', '=', kind).orderBy('name').execute();
+  return rows.map((row) => toRecord<T>(row));
 }
 
 function toRecord<T>(row: Database['entities']): EntityRecord<T> {
