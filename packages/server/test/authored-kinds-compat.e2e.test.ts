@@ -20,6 +20,7 @@ import type { RunningServer } from '@switchyard/server';
 import type { StatsigUser as SdkUser, StatsigServer } from 'statsig-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMPLOYEE_DOMAIN, generateCompatUsers } from './support/compat-users.js';
+import { consoleApi } from './support/console-api.js';
 import { blockedRequests, loadStatsigNode, sdkRequests } from './support/statsig-node-network-guard.js';
 import { startTestServer } from './support/test-server.js';
 
@@ -68,19 +69,7 @@ let server: RunningServer;
 let statsig: StatsigServer;
 const sdkLog: string[] = [];
 
-async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${server.url}/api/v1${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${CONSOLE_KEY}`,
-      ...(body !== undefined && { 'content-type': 'application/json' }),
-    },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path} -> ${response.status}: ${text}`);
-  return JSON.parse(text) as T;
-}
+const api = consoleApi(() => server.url, CONSOLE_KEY);
 
 /** @switchyard/core over the DCS the server serves right now to the production server key. */
 async function currentEvaluator(): Promise<Evaluator> {

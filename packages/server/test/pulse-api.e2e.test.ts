@@ -15,6 +15,7 @@ import {
 } from '@switchyard/stats';
 import type { StatsigServer } from 'statsig-node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { consoleApi } from './support/console-api.js';
 import { blockedRequests, loadStatsigNode } from './support/statsig-node-network-guard.js';
 import { startTestServer } from './support/test-server.js';
 
@@ -38,19 +39,7 @@ function random(seed: number) {
   };
 }
 
-async function api(method: string, path: string, body?: unknown) {
-  const response = await fetch(`${server.url}/api/v1${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${CONSOLE_KEY}`,
-      ...(body !== undefined && { 'content-type': 'application/json' }),
-    },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  const json = await response.json();
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
-  return json;
-}
+const api = consoleApi(() => server.url, CONSOLE_KEY);
 
 beforeAll(async () => {
   server = await startTestServer({ server: SERVER_KEY, console: CONSOLE_KEY });

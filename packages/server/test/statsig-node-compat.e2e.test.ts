@@ -10,6 +10,7 @@ import type { RunningServer } from '@switchyard/server';
 import type { StatsigUser as SdkUser, StatsigServer } from 'statsig-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMPLOYEE_DOMAIN, generateCompatUsers } from './support/compat-users.js';
+import { consoleApi } from './support/console-api.js';
 import { blockedRequests, loadStatsigNode, sdkRequests } from './support/statsig-node-network-guard.js';
 import { startTestServer } from './support/test-server.js';
 
@@ -45,19 +46,7 @@ let shutDown = false;
 const sdkLog: string[] = [];
 const created = new Map<string, GateRecord>();
 
-async function api(method: string, path: string, body?: unknown): Promise<unknown> {
-  const response = await fetch(`${server.url}/api/v1${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${CONSOLE_KEY}`,
-      ...(body !== undefined && { 'content-type': 'application/json' }),
-    },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path} -> ${response.status}: ${text}`);
-  return JSON.parse(text);
-}
+const api = consoleApi(() => server.url, CONSOLE_KEY);
 
 async function createGate(input: Record<string, unknown>): Promise<GateRecord> {
   const record = (await api('POST', '/gates', input)) as GateRecord;
