@@ -7,7 +7,7 @@ import {
   PASS,
   UNSUPPORTED,
 } from './evaluation-run.js';
-import { createBucketer, idListEntryHash, USER_BUCKET_COUNT } from './hash/bucket.js';
+import { type Bucketer, idListEntryHash, USER_BUCKET_COUNT } from './hash/bucket.js';
 import { countryOfIp } from './ip-country.js';
 import { compileOperator, type ValuePredicate } from './operators.js';
 import type { IdListSource, SecondaryExposure, SpecCondition } from './types.js';
@@ -20,6 +20,10 @@ export interface ConditionContext {
   readonly now: () => number;
   /** The target app for `target_app` conditions, as given (statsig-node compares whatever app_id holds). */
   readonly targetAppID: unknown;
+  /** The payload's bucketer for a hash prefix: one per prefix and modulus, shared by every user of it. */
+  readonly bucketer: (prefix: string, modulus: number) => Bucketer;
+  /** The payload's shared source for a key (see `createSourceSharing`). */
+  readonly shareSource: (key: string, source: ValueSource) => ValueSource;
 }
 
 export interface CompiledConditionInfo {
@@ -30,7 +34,41 @@ export interface CompiledConditionInfo {
   readsGates: boolean;
 }
 
-type ValueSource = (run: EvaluationRun) => unknown;
+export type ValueSource = (run: EvaluationRun) => unknown;
+
+/**
+ * Shares the value sources that read the user by key (condition type and field) across one
+ * payload, remembering the value for the run that read it last: a project's conditions read a
+ * few fields many times over (every gate's country rule), and one user's evaluation
+ * (`bindUser`, or one check) then reads such a field once. A field only one condition reads
+ * keeps its plain source, so a single check pays nothing for this. Keyed by run, not by user
+ * object, so a caller may change a user between checks; evaluation is synchronous, so runs
+ * never interleave.
+ */
+export function createSourceSharing(): (key: string, source: ValueSource) => ValueSource {
+  const byKey = new Map<string, { shared: ValueSource | null }>();
+  return (key, source) => {
+    const known = byKey.get(key);
+    if (!known) {
+      byKey.set(key, { shared: null });
+      return source;
+    }
+    if (!known.shared) {
+      // The second condition on this field: it and every later one get the remembering source
+      // (the first keeps its plain one; the key guarantees they all compute the same value).
+      let lastRun: EvaluationRun | undefined;
+      let lastValue: unknown;
+      known.shared = (run) => {
+        if (run !== lastRun) {
+          lastValue = source(run);
+          lastRun = run;
+        }
+        return lastValue;
+      };
+    }
+    return known.shared;
+  };
+}
 
 const unsupported = (why: string): CompiledConditionInfo => ({
   evaluate: () => UNSUPPORTED,
@@ -79,6 +117,8 @@ function compileMultiGateCondition(
 
 /** Condition types that read a named field. */
 const FIELD_TYPES = new Set(['user_field', 'ip_based', 'ua_based', 'environment_field']);
+/** Those whose value depends only on the user and the field (not on the environment). */
+const USER_FIELD_TYPES = new Set(['user_field', 'ip_based', 'ua_based']);
 
 function compileValueSource(
   type: string,
@@ -124,7 +164,7 @@ function compileValueSource(
     case 'user_bucket': {
       const salt = (condition.additionalValues as Record<string, unknown> | null | undefined)?.salt;
       // statsig-node concatenates whatever is there, so a missing salt hashes as "undefined.<id>".
-      const bucketer = createBucketer(`${salt}.`, USER_BUCKET_COUNT);
+      const bucketer = ctx.bucketer(`${salt}.`, USER_BUCKET_COUNT);
       const unitID = createUnitIDResolver(condition.idType);
       return (run) => bucketer.bucket(unitIDText(unitID(run.user)));
     }
@@ -175,8 +215,12 @@ export function compileCondition(condition: SpecCondition, ctx: ConditionContext
       return compileMultiGateCondition(condition, condition.type === 'multi_pass_gate', ctx);
   }
 
-  const source = compileValueSource(type, condition, ctx);
-  if (typeof source === 'string') return unsupported(source);
+  const compiled = compileValueSource(type, condition, ctx);
+  if (typeof compiled === 'string') return unsupported(compiled);
+  // Only sources that depend on the field name alone (and the user) can be shared.
+  const source = USER_FIELD_TYPES.has(type)
+    ? ctx.shareSource(`${type}:${JSON.stringify(condition.field ?? null)}`, compiled)
+    : compiled;
   const operator = condition.operator;
   if (typeof operator !== 'string') return unsupported(`condition of type "${type}" has no operator`);
   const lowerOperator = operator.toLowerCase();

@@ -1,6 +1,6 @@
 import { type ConditionContext, compileCondition, unitIDText } from './compile-condition.js';
 import type { CompiledCondition } from './evaluation-run.js';
-import { createBucketer, PASS_PERCENTAGE_BUCKETS } from './hash/bucket.js';
+import { PASS_PERCENTAGE_BUCKETS } from './hash/bucket.js';
 import type { Spec, SpecRule } from './types.js';
 import { createUnitIDResolver, type UnitIDResolver } from './user-fields.js';
 
@@ -29,7 +29,13 @@ export interface CompiledSpec {
   readonly explicitParameters: readonly string[] | null;
   readonly version: number | null;
   /** Set when the spec could not be compiled; it then evaluates to its default with reason InvalidSpec. */
-  readonly invalid?: string;
+  readonly invalid: string | null;
+  /**
+   * Position in its namespace's list: a run caches gate results by it (a small integer key
+   * hashes faster than a name); -1 for stand-ins that are not in the DCS. Every CompiledSpec
+   * has every field, in one order, so the evaluator's property reads see one shape.
+   */
+  readonly slot: number;
 }
 
 /** Deep-copies JSON so results can hand out frozen values without exposing the caller's input. */
@@ -50,12 +56,12 @@ export function toJsonObject(value: unknown): Record<string, unknown> {
 
 export const EMPTY_JSON: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 
-function compilePassPercentage(spec: Spec, rule: SpecRule): CompiledRule['passes'] {
+function compilePassPercentage(spec: Spec, rule: SpecRule, ctx: ConditionContext): CompiledRule['passes'] {
   const percentage = rule.passPercentage;
   if (percentage === 0) return () => false;
   if (percentage === 100) return () => true;
   // The rule salt falls back to the id only when null or absent; "" is used as-is.
-  const bucketer = createBucketer(`${spec.salt}.${rule.salt ?? rule.id}.`, PASS_PERCENTAGE_BUCKETS);
+  const bucketer = ctx.bucketer(`${spec.salt}.${rule.salt ?? rule.id}.`, PASS_PERCENTAGE_BUCKETS);
   const unitID = createUnitIDResolver(rule.idType);
   const threshold = percentage * 100;
   return (user) => bucketer.bucket(unitIDText(unitID(user))) < threshold;
@@ -76,26 +82,44 @@ function compileRule(spec: Spec, rule: SpecRule, ctx: ConditionContext): Compile
     conditions: compiled.map((condition) => condition.evaluate),
     readsGates: compiled.some((condition) => condition.readsGates),
     unsupported: why ? `rule "${rule.id}" is unsupported: ${why}` : null,
-    passes: compilePassPercentage(spec, rule),
+    passes: compilePassPercentage(spec, rule, ctx),
   };
 }
 
-export function compileSpec(spec: Spec, ctx: ConditionContext): CompiledSpec {
+/** A spec that evaluates to `{}` and rule "disabled" (or InvalidSpec, with `invalid`). */
+export function disabledSpec(name: string, slot: number, invalid: string | null = null): CompiledSpec {
+  return {
+    name,
+    enabled: false,
+    idType: null,
+    defaultJson: EMPTY_JSON,
+    rules: [],
+    explicitParameters: null,
+    version: null,
+    invalid,
+    slot,
+  };
+}
+
+export function compileSpec(spec: Spec, ctx: ConditionContext, slot = -1): CompiledSpec {
   const base = {
     name: String(spec?.name),
     enabled: Boolean(spec?.enabled),
     idType: typeof spec?.idType === 'string' ? spec.idType : null,
     defaultJson: toJsonObject(spec?.defaultValue),
+    rules: [] as readonly CompiledRule[],
     explicitParameters: Array.isArray(spec?.explicitParameters)
       ? Object.freeze([...spec.explicitParameters])
       : null,
     version: typeof spec?.version === 'number' ? spec.version : null,
+    invalid: null as string | null,
+    slot,
   };
-  if (!Array.isArray(spec?.rules)) return { ...base, rules: [], invalid: 'rules is not an array' };
+  if (!Array.isArray(spec?.rules)) return { ...base, invalid: 'rules is not an array' };
   const rules: CompiledRule[] = [];
   for (const rule of spec.rules) {
     const compiled = compileRule(spec, rule, ctx);
-    if (typeof compiled === 'string') return { ...base, rules: [], invalid: compiled };
+    if (typeof compiled === 'string') return { ...base, invalid: compiled };
     rules.push(compiled);
   }
   return { ...base, rules };
@@ -105,9 +129,9 @@ export function compileSpec(spec: Spec, ctx: ConditionContext): CompiledSpec {
  * Compiles one spec without ever throwing: hostile JSON (e.g. an object whose `toString` is
  * not a function, where a string is expected) makes that spec `InvalidSpec`, not the payload.
  */
-export function compileSpecSafely(spec: Spec, ctx: ConditionContext): CompiledSpec {
+export function compileSpecSafely(spec: Spec, ctx: ConditionContext, slot = -1): CompiledSpec {
   try {
-    return compileSpec(spec, ctx);
+    return compileSpec(spec, ctx, slot);
   } catch (error) {
     let name = '';
     try {
@@ -115,20 +139,10 @@ export function compileSpecSafely(spec: Spec, ctx: ConditionContext): CompiledSp
     } catch {
       // An unprintable name; the spec stays unreachable by name.
     }
-    return {
-      ...UNCOMPILABLE,
+    return disabledSpec(
       name,
-      invalid: `cannot compile: ${error instanceof Error ? error.message : 'unknown error'}`,
-    };
+      slot,
+      `cannot compile: ${error instanceof Error ? error.message : 'unknown error'}`,
+    );
   }
 }
-
-const UNCOMPILABLE: CompiledSpec = {
-  name: '',
-  enabled: false,
-  idType: null,
-  defaultJson: EMPTY_JSON,
-  explicitParameters: null,
-  version: null,
-  rules: [],
-};

@@ -1,6 +1,7 @@
-import type { ConditionContext } from './compile-condition.js';
-import { type CompiledSpec, compileSpecSafely, EMPTY_JSON } from './compile-spec.js';
-import { type EvaluationRun, FAIL, UNSUPPORTED } from './evaluation-run.js';
+import { type ConditionContext, createSourceSharing } from './compile-condition.js';
+import { type CompiledSpec, compileSpecSafely, disabledSpec, EMPTY_JSON } from './compile-spec.js';
+import { type EvaluationRun, FAIL, IN_PROGRESS, UNSUPPORTED } from './evaluation-run.js';
+import { type Bucketer, createBucketer } from './hash/bucket.js';
 import type {
   ConfigSpecs,
   EvaluationReason,
@@ -25,12 +26,34 @@ export interface EvaluatorOptions {
   targetAppID?: string;
 }
 
+/**
+ * One user's evaluations sharing one run (see `Evaluator.bindUser`): each gate is evaluated at
+ * most once, whether asked for here or reached through another spec's pass_gate / fail_gate.
+ */
+export interface UserEvaluation {
+  checkGate(name: string): EvaluationResult;
+  getConfig(name: string): EvaluationResult;
+  getLayer(name: string): EvaluationResult;
+}
+
 export interface Evaluator {
   checkGate(user: StatsigUser, name: string): EvaluationResult;
   getConfig(user: StatsigUser, name: string): EvaluationResult;
   /** Experiments are dynamic configs in the DCS; this is `getConfig` under the name callers expect. */
   getExperiment(user: StatsigUser, name: string): EvaluationResult;
   getLayer(user: StatsigUser, name: string): EvaluationResult;
+  /**
+   * Binds `user` for evaluating many specs (a client initialize response evaluates them all):
+   * the answers equal the per-call methods', but a gate already evaluated for this user, as a
+   * top-level check or as another spec's dependency, is not evaluated again. Gate results are
+   * shared between calls, so callers must not mutate them. The binding holds the user as
+   * given: make a new one per user (it is cheap) and drop it when done.
+   *
+   * @example
+   * const alice = evaluator.bindUser({ userID: 'alice' });
+   * for (const name of evaluator.gateNames) alice.checkGate(name); // each gate evaluated once
+   */
+  bindUser(user: StatsigUser): UserEvaluation;
   /** The DCS `time` (last change), or 0 when absent. */
   readonly time: number;
   /**
@@ -53,20 +76,33 @@ const systemClock = () => Date.now();
  * "__proto__" finds an Object.prototype member, which it evaluates as a disabled spec (rule
  * "disabled", value false). Reproduced so results agree for every name, not just real ones.
  */
-const BUILT_IN_MEMBER: CompiledSpec = {
-  name: '',
-  enabled: false,
-  idType: null,
-  defaultJson: EMPTY_JSON,
-  rules: [],
-  explicitParameters: null,
-  version: null,
-};
+const BUILT_IN_MEMBER: CompiledSpec = disabledSpec('', -1);
 
 function lookup(index: Map<string, CompiledSpec>, name: string): CompiledSpec | undefined {
   return index.get(name) ?? (name in Object.prototype ? BUILT_IN_MEMBER : undefined);
 }
 const noIdLists: IdListSource = { get: () => undefined };
+
+/**
+ * A bucketer that remembers its last unit ID and bucket. Given to the second and later
+ * conditions that hash with the same salt (a layer's slots are read by the layer and by each of
+ * its experiments, an experiment's groups by each group rule), so one user's evaluation of them
+ * all hashes once. A salt used once (a rule's pass percentage) keeps the plain bucketer: a
+ * single check pays nothing for this. Evaluation is synchronous, so nothing interleaves here.
+ */
+function rememberLastBucket(bucketer: Bucketer): Bucketer {
+  let lastSuffix: string | undefined;
+  let lastBucket = 0;
+  return {
+    bucket(suffix) {
+      if (suffix !== lastSuffix) {
+        lastBucket = bucketer.bucket(suffix);
+        lastSuffix = suffix;
+      }
+      return lastBucket;
+    },
+  };
+}
 
 function plainResult(
   name: string,
@@ -117,7 +153,7 @@ function seenKeys(exposures: SecondaryExposure[]): Set<string> {
 function indexSpecs(
   list: unknown,
   namespace: string,
-  compile: (spec: Spec) => CompiledSpec,
+  compile: (spec: Spec, slot: number) => CompiledSpec,
   problems: string[],
 ) {
   const index = new Map<string, CompiledSpec>();
@@ -125,8 +161,8 @@ function indexSpecs(
     problems.push(`${namespace} is not an array`);
     return index;
   }
-  for (const spec of list as Spec[]) {
-    const compiled = compile(spec);
+  for (const [slot, spec] of (list as Spec[]).entries()) {
+    const compiled = compile(spec, slot);
     if (compiled.invalid) problems.push(`${namespace} "${compiled.name}": ${compiled.invalid}`);
     for (const rule of compiled.rules) {
       if (rule.unsupported) problems.push(`${namespace} "${compiled.name}" ${rule.unsupported}`);
@@ -151,13 +187,29 @@ export function createEvaluator(specs: ConfigSpecs, options: EvaluatorOptions | 
     options.environment ??
     (payload.default_environment != null ? { tier: payload.default_environment } : undefined);
 
+  const bucketers = new Map<string, { bucketer: Bucketer; shared: boolean }>();
   const context: ConditionContext = {
     evaluateGate: evaluateNestedGate,
     idLists: options.idLists ?? noIdLists,
     now: options.clock ?? systemClock,
     targetAppID: options.targetAppID ?? payload.app_id ?? null,
+    shareSource: createSourceSharing(),
+    bucketer: (prefix, modulus) => {
+      const key = `${modulus}:${prefix}`;
+      const known = bucketers.get(key);
+      if (!known) {
+        const bucketer = createBucketer(prefix, modulus);
+        bucketers.set(key, { bucketer, shared: false });
+        return bucketer;
+      }
+      if (!known.shared) {
+        known.bucketer = rememberLastBucket(known.bucketer);
+        known.shared = true;
+      }
+      return known.bucketer;
+    },
   };
-  const compile = (spec: Spec) => compileSpecSafely(spec, context);
+  const compile = (spec: Spec, slot: number) => compileSpecSafely(spec, context, slot);
   const gates = indexSpecs(payload.feature_gates, 'feature_gates', compile, problems);
   const configs = indexSpecs(payload.dynamic_configs, 'dynamic_configs', compile, problems);
   const layers = indexSpecs(payload.layer_configs, 'layer_configs', compile, problems);
@@ -168,21 +220,29 @@ export function createEvaluator(specs: ConfigSpecs, options: EvaluatorOptions | 
     return evaluateSpec(spec, name, run);
   }
 
-  /** A gate referenced by a condition: evaluated once per check, cycles reported. */
+  /**
+   * A gate referenced by a condition (or asked for through `bindUser`): evaluated once per run,
+   * cycles reported. Specs that are not in the DCS (unrecognized names, built-in members)
+   * reference nothing, so they need neither the cache nor the cycle check.
+   */
   function evaluateNestedGate(name: string, run: EvaluationRun): EvaluationResult {
-    const cached = run.gateResults?.get(name);
+    const spec = lookup(gates, name);
+    if (!spec) return plainResult(name, 'Unrecognized', '', EMPTY_JSON, undefined);
+    if (spec.slot < 0) return evaluateSpec(spec, name, run);
+    run.gateResults ??= new Map();
+    const results = run.gateResults;
+    const cached = results.get(spec.slot);
+    if (cached === IN_PROGRESS) throw new GateCycle(`gate "${name}" depends on itself`);
     if (cached) return cached;
-    run.gatesInProgress ??= new Set();
-    const inProgress = run.gatesInProgress;
-    if (inProgress.has(name)) throw new GateCycle(`gate "${name}" depends on itself`);
-    inProgress.add(name);
+    results.set(spec.slot, IN_PROGRESS);
     try {
-      const result = evaluateIn(gates, name, run);
-      run.gateResults ??= new Map();
-      run.gateResults.set(name, result);
+      const result = evaluateSpec(spec, name, run);
+      results.set(spec.slot, result);
       return result;
-    } finally {
-      inProgress.delete(name);
+    } catch (error) {
+      // Whatever threw (a cycle) aborts the whole check; no half-done mark may stay behind.
+      results.delete(spec.slot);
+      throw error;
     }
   }
 
@@ -262,22 +322,68 @@ export function createEvaluator(specs: ConfigSpecs, options: EvaluatorOptions | 
     return result;
   }
 
+  function startRun(user: StatsigUser): EvaluationRun {
+    const environment = fixedEnvironment ?? (user as StatsigUser | null | undefined)?.statsigEnvironment;
+    return { user: user ?? {}, environment };
+  }
+
+  /** What a top-level check answers when evaluation threw (a gate cycle). */
+  function errorResult(index: Map<string, CompiledSpec>, name: string, error: unknown): EvaluationResult {
+    const spec = index.get(name);
+    const json = spec ? spec.defaultJson : EMPTY_JSON;
+    return plainResult(name, 'Error', '', json, spec, error instanceof Error ? error.message : String(error));
+  }
+
   function topLevel(index: Map<string, CompiledSpec>, user: StatsigUser, name: string): EvaluationResult {
     try {
-      const environment = fixedEnvironment ?? (user as StatsigUser | null | undefined)?.statsigEnvironment;
-      return evaluateIn(index, name, { user: user ?? {}, environment });
+      return evaluateIn(index, name, startRun(user));
     } catch (error) {
-      const spec = index.get(name);
-      const json = spec ? spec.defaultJson : EMPTY_JSON;
-      return plainResult(
-        name,
-        'Error',
-        '',
-        json,
-        spec,
-        error instanceof Error ? error.message : String(error),
-      );
+      return errorResult(index, name, error);
     }
+  }
+
+  /**
+   * A run shared by every check for one user. A gate's result does not depend on which spec
+   * asked for it (only on the user), so the nested-gate cache can serve top-level checks too.
+   * A gate on a reference cycle never completes, so it is never cached: the cycle throws out
+   * of every check that reaches it (an Error result, as per call), and the in-progress marks
+   * unwind on the way.
+   */
+  function bindUser(user: StatsigUser): UserEvaluation {
+    const run = startRun(user);
+    return {
+      checkGate(name) {
+        try {
+          const spec = lookup(gates, name);
+          if (!spec) return plainResult(name, 'Unrecognized', '', EMPTY_JSON, undefined);
+          if (spec.slot < 0) return evaluateSpec(spec, name, run);
+          const cached = run.gateResults?.get(spec.slot);
+          if (cached) return cached;
+          // Not marked in progress, as a top-level check is not: a cycle is then found (and
+          // described) where the per-call checkGate finds it.
+          const result = evaluateSpec(spec, name, run);
+          run.gateResults ??= new Map();
+          run.gateResults.set(spec.slot, result);
+          return result;
+        } catch (error) {
+          return errorResult(gates, name, error);
+        }
+      },
+      getConfig(name) {
+        try {
+          return evaluateIn(configs, name, run);
+        } catch (error) {
+          return errorResult(configs, name, error);
+        }
+      },
+      getLayer(name) {
+        try {
+          return evaluateIn(layers, name, run);
+        } catch (error) {
+          return errorResult(layers, name, error);
+        }
+      },
+    };
   }
 
   return {
@@ -285,6 +391,7 @@ export function createEvaluator(specs: ConfigSpecs, options: EvaluatorOptions | 
     getConfig: (user, name) => topLevel(configs, user, name),
     getExperiment: (user, name) => topLevel(configs, user, name),
     getLayer: (user, name) => topLevel(layers, user, name),
+    bindUser,
     time: typeof payload.time === 'number' ? payload.time : 0,
     diagnostics: problems,
     gateNames: [...gates.keys()],

@@ -1,4 +1,4 @@
-export { createEvaluator, type Evaluator, type EvaluatorOptions } from './evaluator.js';
+export { createEvaluator, type Evaluator, type EvaluatorOptions, type UserEvaluation } from './evaluator.js';
 export {
   type Bucketer,
   createBucketer,

@@ -663,6 +663,50 @@ describe('differential against statsig-node Evaluator._evalCondition (every oper
     expect(ours('not_array_contains_all', holey, [])).toBe(theirs('not_array_contains_all', holey, []));
   });
 
+  it('membership of numbers in all-number targets (user_bucket slots) agrees, NaN, -0 and Infinity included', () => {
+    const special = fc.constantFrom(
+      Number.NaN,
+      -0,
+      0,
+      Number.POSITIVE_INFINITY,
+      Number.NEGATIVE_INFINITY,
+      1e21,
+    );
+    const number = fc.oneof(fc.integer({ min: -5, max: 1005 }), fc.double(), special);
+    const value = fc.oneof(
+      number,
+      number.map(String),
+      fc.constantFrom('Infinity', 'infinity', 'NaN', 'nan', '-0', '1e+21', null, undefined, true),
+    );
+    for (const operator of ['any', 'none', 'any_case_sensitive', 'none_case_sensitive']) {
+      fc.assert(
+        fc.property(fc.array(number, { minLength: 1, maxLength: 6 }), value, (target, checked) => {
+          expect(ours(operator, target, checked)).toBe(theirs(operator, target, checked));
+          // And with the value itself among the targets.
+          if (typeof checked === 'number') {
+            expect(ours(operator, [...target, checked], checked)).toBe(
+              theirs(operator, [...target, checked], checked),
+            );
+          }
+        }),
+        { numRuns: 300 },
+      );
+    }
+  });
+
+  it('remembers the last version string only as a cache: alternating values still agree', () => {
+    const versions = ['2.3.0', '1.9', '2.3.0', '', '2.3.0-beta', '10.0.0', '2.3.0'];
+    for (const version of versions) {
+      expect(ours('version_gte', '2.3', version)).toBe(theirs('version_gte', '2.3', version));
+      expect(ours('version_lt', '2.10', version)).toBe(theirs('version_lt', '2.10', version));
+    }
+    const countries = ['US', 'ca', 'US', 'Gb', 'gb', 'US'];
+    for (const country of countries) {
+      expect(ours('any', ['us', 'GB'], country)).toBe(theirs('any', ['us', 'GB'], country));
+      expect(ours('str_contains_any', ['U'], country)).toBe(theirs('str_contains_any', ['U'], country));
+    }
+  });
+
   it('treats BigInt date operands as statsig-node does', () => {
     // statsig-node: `new Date(1n)` throws inside its try/catch, so the comparison is false.
     expect(ours('after', 0n, 1)).toBe(theirs('after', 0n, 1));

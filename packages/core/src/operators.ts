@@ -30,7 +30,7 @@ function stripVersionExtension(version: string): string {
  * `Number()` (so `""` is 0), the shorter version pads with zeros, and a NaN part ends the
  * comparison as null only if no earlier part differed.
  */
-function compareVersions(valueParts: string[], targetParts: number[]): number | null {
+function compareVersions(valueParts: readonly string[], targetParts: number[]): number | null {
   const length = Math.max(valueParts.length, targetParts.length);
   for (let i = 0; i < length; i++) {
     const part = valueParts[i];
@@ -43,6 +43,24 @@ function compareVersions(valueParts: string[], targetParts: number[]): number | 
   return 0;
 }
 
+/**
+ * The parts of the version string most recently compared. Every version condition of a
+ * project usually reads the same field (appVersion), so one user's evaluation parses it once
+ * instead of once per condition. Evaluation is synchronous, so nothing interleaves here.
+ */
+let lastVersion: string | undefined;
+let lastVersionParts: readonly string[] | null = null;
+
+/** The dotted parts of a version without its "-" extension; null for an empty version. */
+function versionParts(value: string): readonly string[] | null {
+  if (value !== lastVersion) {
+    const stripped = stripVersionExtension(value);
+    lastVersionParts = stripped.length === 0 ? null : stripped.split('.');
+    lastVersion = value;
+  }
+  return lastVersionParts;
+}
+
 function version(target: unknown, accept: (comparison: number) => boolean): ValuePredicate {
   if (typeof target !== 'string') return never;
   const stripped = stripVersionExtension(target);
@@ -50,9 +68,9 @@ function version(target: unknown, accept: (comparison: number) => boolean): Valu
   const targetParts = stripped.split('.').map(Number);
   return (value) => {
     if (typeof value !== 'string') return false;
-    const v = stripVersionExtension(value);
-    if (v.length === 0) return false;
-    const comparison = compareVersions(v.split('.'), targetParts);
+    const parts = versionParts(value);
+    if (parts === null) return false;
+    const comparison = compareVersions(parts, targetParts);
     return comparison !== null && accept(comparison);
   };
 }
@@ -70,11 +88,20 @@ function membership(target: unknown, caseInsensitive: boolean, exactSpelling: bo
       set.add(String(item));
       if (caseInsensitive) set.add(String(item).toLowerCase());
     }
-    if (!caseInsensitive) return (value) => set.has(String(value));
-    return (value) => {
-      const text = String(value);
-      return set.has(text) || set.has(text.toLowerCase());
-    };
+    const byString: ValuePredicate = caseInsensitive
+      ? (value) => {
+          const text = String(value);
+          return set.has(text) || set.has(text.toLowerCase());
+        }
+      : (value) => set.has(String(value));
+    // Numbers against numbers (user_bucket slots): String() is one-to-one on numbers (0 and -0
+    // aside, which Set lookups equate too) and leaves nothing to lower-case, so the numbers
+    // themselves can be looked up, without making a string per check.
+    if (target.length > 0 && target.every((item) => typeof item === 'number')) {
+      const numbers = new Set<number>(target);
+      return (value) => (typeof value === 'number' ? numbers.has(value) : byString(value));
+    }
+    return byString;
   }
   const items = target.filter((item) => item != null).map((item) => normalise(String(item), caseInsensitive));
   if (items.length === 0) return never;

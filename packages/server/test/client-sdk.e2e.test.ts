@@ -31,6 +31,7 @@ import {
 } from '../src/services/client-initialize.js';
 import type { Snapshot } from '../src/services/config-snapshots.js';
 import { type OpenDatabase, openDatabase } from '../src/store/database.js';
+import { KeyStore } from '../src/store/key-store.js';
 import { generateCompatUsers } from './support/compat-users.js';
 import { blockedRequests, loadStatsigNode } from './support/statsig-node-network-guard.js';
 
@@ -957,6 +958,60 @@ describe('client endpoints through inject', () => {
     expect(console.json()).toMatchObject({ error: { code: 'forbidden' } });
     const rgstr = await app.http.inject({ method: 'POST', url: '/v1/rgstr', payload: '{"events":[]}' });
     expect(rgstr.statusCode).toBe(401);
+  });
+
+  it('refuses a key revoked through the keys API at once, although found keys are cached', async () => {
+    const created = await app.http.inject({
+      method: 'POST',
+      url: '/api/v1/keys',
+      headers: { authorization: `Bearer ${CONSOLE}` },
+      payload: { environment: 'production', kind: 'client' },
+    });
+    expect(created.statusCode).toBe(201);
+    const { id, secret } = created.json() as { id: string; secret: string };
+    expect((await initialize({ user: {} }, `k=${secret}`)).statusCode).toBe(200);
+    expect((await initialize({ user: {} }, `k=${secret}`)).statusCode).toBe(200);
+    const revoked = await app.http.inject({
+      method: 'POST',
+      url: `/api/v1/keys/${id}/revoke`,
+      headers: { authorization: `Bearer ${CONSOLE}` },
+    });
+    expect(revoked.statusCode).toBe(204);
+    expect((await initialize({ user: {} }, `k=${secret}`)).statusCode).toBe(401);
+  });
+
+  it('trusts a cached key for at most cacheTtlMs after a revocation made elsewhere (another instance)', async () => {
+    let now = 0;
+    const here = new KeyStore(database.db, Date.now, { cacheTtlMs: 1000, cacheClock: () => now });
+    const elsewhere = new KeyStore(database.db);
+    const { key, secret } = await elsewhere.create('production', 'client');
+    expect(await here.findBySecret(secret)).toMatchObject({ id: key.id });
+    await elsewhere.revoke(key.id);
+    now = 999;
+    expect(await here.findBySecret(secret)).toMatchObject({ id: key.id });
+    now = 1000;
+    expect(await here.findBySecret(secret)).toBeUndefined();
+    // Unknown and revoked secrets are never cached: each lookup reads the database.
+    now = 1001;
+    expect(await here.findBySecret(secret)).toBeUndefined();
+    const uncached = new KeyStore(database.db, Date.now, { cacheTtlMs: 0 });
+    const other = await elsewhere.create('production', 'server');
+    expect(await uncached.findBySecret(other.secret)).toMatchObject({ id: other.key.id });
+    await elsewhere.revoke(other.key.id);
+    expect(await uncached.findBySecret(other.secret)).toBeUndefined();
+  });
+
+  it('sends the JSON text of the object form, as application/json', async () => {
+    const user = { userID: 'alice', email: 'alice@company.com', country: 'US' };
+    const response = await initialize({ user, hash: 'djb2', statsigMetadata: { stableID: 'device-1' } });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
+    const { evaluator } = clientEvaluationFor(snapshots.state.snapshot);
+    expect(response.body).toBe(
+      JSON.stringify(
+        buildInitializeResponse(HANDMADE, evaluator, user, { hash: 'djb2', stableID: 'device-1' }),
+      ),
+    );
   });
 
   it('keeps client keys off the server-only routes (download_config_specs stays 403)', async () => {

@@ -5,9 +5,9 @@ import { InvalidInputError } from '../errors.js';
 import { authenticate, presentedKey } from '../http/auth.js';
 import type { Metrics } from '../http/metrics.js';
 import {
-  buildInitializeResponse,
   createInitializeEvaluator,
   type InitializeHash,
+  renderInitializeResponse,
   resolveInitializeHash,
 } from '../services/client-initialize.js';
 import type { Snapshot, SnapshotSource } from '../services/config-snapshots.js';
@@ -220,8 +220,9 @@ export function clientSdkRoutes(
       if (input.sinceTime !== null && !timeDependent && input.sinceTime >= snapshot.time) {
         return reply.send({ has_updates: false, time: snapshot.time });
       }
-      return reply.send(
-        buildInitializeResponse(snapshot.specs, evaluator, input.user, {
+      // Already JSON: Fastify sends a string with a JSON content type as it is.
+      return reply.type('application/json; charset=utf-8').send(
+        renderInitializeResponse(snapshot.specs, evaluator, input.user, {
           hash: input.hash,
           stableID: input.stableID,
         }),

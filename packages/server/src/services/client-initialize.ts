@@ -197,6 +197,9 @@ function prepareUser(
  * `generator` ("switchyard") and no `sdkInfo` (it describes the statsig-node process).
  * Segments and holdouts are left out; names and secondary-exposure gates are hashed.
  *
+ * The object form of {@link renderInitializeResponse} (which the endpoint serves), parsed back
+ * from its JSON, so the two cannot disagree.
+ *
  * Pure: `evaluator` must be built from `specs` (see `createInitializeEvaluator`).
  *
  * @example
@@ -209,78 +212,41 @@ export function buildInitializeResponse(
   user: StatsigUser,
   options: InitializeOptions,
 ): ClientInitializeResponse {
-  const hashUsed = resolveInitializeHash(options.hash);
-  const hashName = hashUsed === 'djb2' ? djb2 : (name: string) => name;
-  const hashExposures = (exposures: readonly SecondaryExposure[]): ClientSecondaryExposure[] =>
-    exposures.map((exposure) => ({
-      gate: hashName(exposure.gate),
-      gateValue: exposure.gateValue,
-      ruleID: exposure.ruleID,
-    }));
-  const index = indexSpecs(specs);
+  return JSON.parse(renderInitializeResponse(specs, evaluator, user, options)) as ClientInitializeResponse;
+}
+
+/**
+ * The initialize payload for one user as JSON text: the same bytes as
+ * `JSON.stringify(buildInitializeResponse(...))`, written directly.
+ *
+ * Why text rather than objects: for a few hundred specs, building the response objects and
+ * then serialising them cost more CPU than evaluating the specs. What does not depend on the
+ * user (hashed names, idType, device-basedness, the layer parameters, the JSON of each rule's
+ * return value) is prepared once per evaluator and reused; per user only the evaluated values,
+ * rule ids, groups and secondary exposures are written. Each gate is evaluated once per user
+ * (`Evaluator.bindUser`), also when other specs depend on it.
+ *
+ * @example
+ * reply.type('application/json; charset=utf-8').send(
+ *   renderInitializeResponse(specs, evaluator, { userID: 'alice' }, { hash: 'djb2' }),
+ * );
+ */
+export function renderInitializeResponse(
+  specs: ConfigSpecs,
+  evaluator: Evaluator,
+  user: StatsigUser,
+  options: InitializeOptions,
+): string {
+  const writer = writerFor(specs, evaluator, resolveInitializeHash(options.hash));
   const evaluated = prepareUser(user, specs, options.stableID);
+  const bound = evaluator.bindUser(evaluated);
 
-  const featureGates: Record<string, ClientGateValue> = {};
-  for (const [name, spec] of index.gates) {
-    if (spec.entity === 'segment' || spec.entity === 'holdout') continue;
-    const result = evaluator.checkGate(evaluated, name);
-    const key = hashName(name);
-    const gate: ClientGateValue = {
-      name: key,
-      value: result.reason === 'Unsupported' ? false : result.value,
-      rule_id: result.ruleID,
-      secondary_exposures: hashExposures(result.secondaryExposures),
-    };
-    if (spec.idType !== undefined) gate.id_type = spec.idType;
-    featureGates[key] = gate;
-  }
-
-  const dynamicConfigs: Record<string, ClientConfigValue> = {};
-  for (const [name, spec] of index.configs) {
-    const result = evaluator.getConfig(evaluated, name);
-    const key = hashName(name);
-    const config: ClientConfigValue = {
-      ...commonFields(key, spec, result, hashExposures),
-      id_type: spec.idType ?? null,
-    };
-    if (spec.entity === 'dynamic_config') config.passed = result.value === true;
-    if (spec.entity !== 'dynamic_config' && spec.entity !== 'autotune') {
-      config.is_user_in_experiment = result.isExperimentGroup;
-      config.is_experiment_active = spec.isActive === true;
-      if (spec.hasSharedParams === true) {
-        config.is_in_layer = true;
-        config.explicit_parameters = [...(spec.explicitParameters ?? [])];
-        const layerName = index.experimentToLayer.get(name);
-        const layer = layerName === undefined ? undefined : index.layers.get(layerName);
-        // The experiment's value over the layer's defaults: the client reads the layer's other
-        // parameters from the experiment too.
-        config.value = { ...(layer?.defaultValue as object), ...(config.value as object) };
-      }
-    }
-    dynamicConfigs[key] = config;
-  }
-
-  const layerConfigs: Record<string, ClientLayerValue> = {};
-  for (const [name, spec] of index.layers) {
-    const result = evaluator.getLayer(evaluated, name);
-    const key = hashName(name);
-    const common = commonFields(key, spec, result, hashExposures);
-    const layer: ClientLayerValue = {
-      ...common,
-      explicit_parameters: [...(spec.explicitParameters ?? [])],
-      undelegated_secondary_exposures: hashExposures(result.undelegatedSecondaryExposures),
-    };
-    const delegate = result.allocatedExperimentName;
-    if (delegate !== null && delegate !== '') {
-      const experiment = index.configs.get(delegate);
-      layer.allocated_experiment_name = hashName(delegate);
-      // A delegated result is the experiment's own evaluation, so its flags describe the experiment.
-      layer.is_experiment_active = experiment?.isActive === true;
-      layer.is_user_in_experiment = experiment ? result.isExperimentGroup : false;
-      layer.explicit_parameters = [...(experiment?.explicitParameters ?? [])];
-    }
-    layerConfigs[key] = layer;
-  }
+  let gates = '';
+  for (const slot of writer.gates) gates += writer.gate(slot, bound.checkGate(slot.name));
+  let configs = '';
+  for (const slot of writer.configs) configs += writer.config(slot, bound.getConfig(slot.name));
+  let layers = '';
+  for (const slot of writer.layers) layers += writer.layer(slot, bound.getLayer(slot.name));
 
   const evaluatedKeys: ClientInitializeResponse['evaluated_keys'] = {};
   if (evaluated.userID) evaluatedKeys.userID = evaluated.userID;
@@ -290,35 +256,399 @@ export function buildInitializeResponse(
   // Private attributes take part in evaluation but never leave the server.
   const { privateAttributes: _private, ...echoed } = evaluated;
 
-  return {
-    feature_gates: featureGates,
-    dynamic_configs: dynamicConfigs,
-    layer_configs: layerConfigs,
-    sdkParams: {},
-    has_updates: true,
-    generator: 'switchyard',
-    time: typeof specs.time === 'number' ? specs.time : 0,
-    evaluated_keys: evaluatedKeys,
-    hash_used: hashUsed,
-    user: echoed,
-  };
+  // Key order as the object form's (ClientInitializeResponse), so the bytes match it too.
+  return (
+    `{"feature_gates":{${gates}},"dynamic_configs":{${configs}},"layer_configs":{${layers}}` +
+    `,"sdkParams":{},"has_updates":true,"generator":"switchyard","time":${writer.time}` +
+    `,"evaluated_keys":${JSON.stringify(evaluatedKeys)},"hash_used":"${writer.hash}"` +
+    `,"user":${JSON.stringify(echoed)}}`
+  );
 }
 
-function commonFields(
-  key: string,
-  spec: Spec,
-  result: EvaluationResult,
-  hashExposures: (exposures: readonly SecondaryExposure[]) => ClientSecondaryExposure[],
-): ClientEntityValue {
-  const fields: ClientEntityValue = {
-    name: key,
-    value: result.reason === 'Unsupported' ? {} : result.json,
-    group: result.ruleID,
-    rule_id: result.ruleID,
-    is_device_based: isDeviceBased(spec),
-    secondary_exposures: hashExposures(result.secondaryExposures),
-  };
-  if (result.groupName !== null) fields.group_name = result.groupName;
-  if (result.explicitParameters) fields.explicit_parameters = [...result.explicitParameters];
-  return fields;
+// ---------------------------------------------------------------------------------------------
+// The response writer: per evaluator, DCS and hash, what every user's response shares.
+
+/** One response entry: the spec evaluated for it and the text that does not vary per user. */
+interface Slot {
+  /** The spec name to evaluate. */
+  name: string;
+  spec: Spec;
+  /** `"<key>":{"name":"<key>","value":`, after a comma unless it is the first entry. */
+  open: string;
+  /** `,"is_device_based":<bool>,"secondary_exposures":` (configs and layers). */
+  deviceBased: string;
+  /** `parametersJson(spec.explicitParameters)`; undefined when that throws (see `tryParametersJson`). */
+  explicitParameters: string | undefined;
+  /** Texts of this entry already written (see `findEntry`). */
+  entries: CachedEntry[];
+}
+
+/**
+ * An entry's text and the result fields it was written from. Without secondary exposures, the
+ * text depends on nothing else, and a spec has only a few rules, so most users get a text
+ * written for an earlier user: one string instead of a dozen pieces, which also makes the
+ * response quicker to flatten and send.
+ */
+interface CachedEntry {
+  reason: EvaluationResult['reason'];
+  value: boolean;
+  ruleID: string;
+  groupName: string | null;
+  json: object;
+  explicitParameters: readonly string[] | null;
+  isExperimentGroup: boolean;
+  allocatedExperimentName: string | null;
+  text: string;
+}
+
+/** Texts kept per entry: more than its rules give unless results vary oddly (errors). */
+const CACHED_ENTRIES_PER_SLOT = 16;
+
+/** The text written for a result equal to this one in every field but the (empty) exposures. */
+function findEntry(entries: readonly CachedEntry[], result: EvaluationResult): string | undefined {
+  for (const entry of entries) {
+    if (
+      entry.ruleID === result.ruleID &&
+      entry.value === result.value &&
+      entry.json === result.json &&
+      entry.reason === result.reason &&
+      entry.groupName === result.groupName &&
+      entry.explicitParameters === result.explicitParameters &&
+      entry.isExperimentGroup === result.isExperimentGroup &&
+      entry.allocatedExperimentName === result.allocatedExperimentName
+    ) {
+      return entry.text;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * `text` as one flat string. V8 keeps a concatenation as a tree of its parts (a rope) and
+ * flattens it when the string is used whole (to measure or send the response), but a rope
+ * inside another is walked again each time. Strings kept for reuse are flattened once.
+ */
+function flatten(text: string): string {
+  return JSON.parse(JSON.stringify(text)) as string;
+}
+
+/** Keeps `written` (flattened) for `findEntry`; returns the flat text to use now. */
+function rememberEntry(entries: CachedEntry[], result: EvaluationResult, written: string): string {
+  if (entries.length >= CACHED_ENTRIES_PER_SLOT) return written;
+  const text = flatten(written);
+  entries.push({
+    reason: result.reason,
+    value: result.value,
+    ruleID: result.ruleID,
+    groupName: result.groupName,
+    json: result.json,
+    explicitParameters: result.explicitParameters,
+    isExperimentGroup: result.isExperimentGroup,
+    allocatedExperimentName: result.allocatedExperimentName,
+    text,
+  });
+  return text;
+}
+
+interface GateSlot extends Slot {
+  /** `,"id_type":<json>}` or `}` when the spec has no idType. */
+  close: string;
+}
+
+interface ConfigSlot extends Slot {
+  /** `,"id_type":<json>`. */
+  idType: string;
+  /** Entity `dynamic_config`: a `passed` flag. */
+  isDynamicConfig: boolean;
+  /** Any entity but `dynamic_config` and `autotune`: the experiment flags. */
+  isExperiment: boolean;
+  /** `true` / `false`. */
+  isActive: string;
+  /** The experiment has layer parameters (`hasSharedParams`): its value is merged over the layer's defaults. */
+  layerDefault: { value: unknown } | undefined;
+  /** Merged value JSON per experiment value object (values are frozen and shared across users). */
+  merged: Map<object, string>;
+}
+
+/** What a layer's response says about the experiment it delegated a user to. */
+interface Delegate {
+  /** `,"allocated_experiment_name":<json>,"is_experiment_active":<bool>,"is_user_in_experiment":`. */
+  text: string;
+  /** The experiment's spec; absent from the DCS, the user is never "in" it. */
+  experiment: Spec | undefined;
+  /** `tryParametersJson(experiment.explicitParameters)`. */
+  explicitParameters: string | undefined;
+}
+
+/** The `{}` an Unsupported result reports as its value (statsig-node's). */
+const UNSUPPORTED_VALUE: object = Object.freeze({});
+
+/** An ordinary object orders integer-like keys (array indices) first, ascending, as JSON.stringify then writes them. */
+function isArrayIndex(key: string): boolean {
+  return /^(?:0|[1-9]\d{0,9})$/.test(key) && Number(key) < 4294967295;
+}
+
+/**
+ * The entries of a response map in the order `JSON.stringify` writes an object built by
+ * assigning them one by one (the object form, and statsig-node's): `object[key] = value`
+ * keeps the first position of a key and the last value (names whose hashes collide),
+ * integer-like keys (djb2 names) come first in numeric order, and `__proto__` sets the
+ * prototype instead of a property, so it is not written.
+ */
+function orderLikeObject<T>(entries: Iterable<[string, T]>): [string, T][] {
+  const byKey = new Map<string, T>();
+  for (const [key, value] of entries) if (key !== '__proto__') byKey.set(key, value);
+  const indices: [string, T][] = [];
+  const others: [string, T][] = [];
+  for (const entry of byKey) (isArrayIndex(entry[0]) ? indices : others).push(entry);
+  indices.sort((a, b) => Number(a[0]) - Number(b[0]));
+  return [...indices, ...others];
+}
+
+/** A spec's `explicitParameters` as the response lists them: `[...(value ?? [])]`, as JSON. */
+function parametersJson(value: unknown): string {
+  return JSON.stringify([...((value ?? []) as unknown[])]);
+}
+
+/**
+ * `parametersJson`, or undefined when the spread throws (a non-iterable list): such a spec's
+ * responses then fail at response time (as parametersJson again), not the whole writer.
+ */
+function tryParametersJson(value: unknown): string | undefined {
+  try {
+    return parametersJson(value);
+  } catch {
+    return undefined;
+  }
+}
+
+class ResponseWriter {
+  readonly gates: GateSlot[];
+  readonly configs: ConfigSlot[];
+  readonly layers: Slot[];
+  /** The DCS `time` as JSON. */
+  readonly time: string;
+  /** JSON text of primitives (rule ids, group names) and of frozen values, by identity. */
+  private readonly texts = new Map<unknown, string | undefined>();
+  /** JSON of a gate name as it appears in the response (hashed or raw). */
+  private readonly names = new Map<string, string>();
+  private readonly delegates = new Map<string, Delegate>();
+  private readonly index: SpecIndex;
+
+  constructor(
+    readonly specs: ConfigSpecs,
+    readonly hash: InitializeHash,
+  ) {
+    this.index = indexSpecs(specs);
+    this.time = JSON.stringify(typeof specs.time === 'number' ? specs.time : 0);
+    const hashName = hash === 'djb2' ? djb2 : (name: string) => name;
+    const slotsOf = (specsByName: Map<string, Spec>, keep: (spec: Spec) => boolean = () => true): Slot[] => {
+      const keyed = [...specsByName]
+        .filter(([, spec]) => keep(spec))
+        .map(([name, spec]): [string, { name: string; spec: Spec }] => [hashName(name), { name, spec }]);
+      return orderLikeObject(keyed).map(([key, { name, spec }], position) => {
+        const quoted = JSON.stringify(key);
+        return {
+          name,
+          spec,
+          open: flatten(`${position === 0 ? '' : ','}${quoted}:{"name":${quoted},"value":`),
+          deviceBased: flatten(`,"is_device_based":${isDeviceBased(spec)},"secondary_exposures":`),
+          explicitParameters: tryParametersJson(spec.explicitParameters),
+          entries: [],
+        };
+      });
+    };
+    this.gates = slotsOf(
+      this.index.gates,
+      (spec) => spec.entity !== 'segment' && spec.entity !== 'holdout',
+    ).map((slot) => ({
+      ...slot,
+      close:
+        slot.spec.idType === undefined ? '}' : flatten(`,"id_type":${JSON.stringify(slot.spec.idType)}}`),
+    }));
+    this.configs = slotsOf(this.index.configs).map((slot) => this.configSlot(slot));
+    this.layers = slotsOf(this.index.layers);
+  }
+
+  private configSlot(slot: Slot): ConfigSlot {
+    const { spec, name } = slot;
+    const isExperiment = spec.entity !== 'dynamic_config' && spec.entity !== 'autotune';
+    let layerDefault: ConfigSlot['layerDefault'];
+    if (isExperiment && spec.hasSharedParams === true) {
+      const layerName = this.index.experimentToLayer.get(name);
+      const layer = layerName === undefined ? undefined : this.index.layers.get(layerName);
+      layerDefault = { value: layer?.defaultValue };
+    }
+    return {
+      ...slot,
+      idType: flatten(`,"id_type":${JSON.stringify(spec.idType ?? null)}`),
+      isDynamicConfig: spec.entity === 'dynamic_config',
+      isExperiment,
+      isActive: String(spec.isActive === true),
+      layerDefault,
+      merged: new Map(),
+    };
+  }
+
+  gate(slot: GateSlot, result: EvaluationResult): string {
+    const reusable = result.secondaryExposures.length === 0;
+    const cached = reusable ? findEntry(slot.entries, result) : undefined;
+    if (cached !== undefined) return cached;
+    const value = result.reason === 'Unsupported' ? false : result.value;
+    const text =
+      `${slot.open}${value}${this.field(',"rule_id":', result.ruleID)}` +
+      `,"secondary_exposures":${this.exposures(result.secondaryExposures)}${slot.close}`;
+    return reusable ? rememberEntry(slot.entries, result, text) : text;
+  }
+
+  config(slot: ConfigSlot, result: EvaluationResult): string {
+    const reusable = result.secondaryExposures.length === 0;
+    const cached = reusable ? findEntry(slot.entries, result) : undefined;
+    if (cached !== undefined) return cached;
+    const text = this.writeConfig(slot, result);
+    return reusable ? rememberEntry(slot.entries, result, text) : text;
+  }
+
+  layer(slot: Slot, result: EvaluationResult): string {
+    const reusable =
+      result.secondaryExposures.length === 0 && result.undelegatedSecondaryExposures.length === 0;
+    const cached = reusable ? findEntry(slot.entries, result) : undefined;
+    if (cached !== undefined) return cached;
+    const text = this.writeLayer(slot, result);
+    return reusable ? rememberEntry(slot.entries, result, text) : text;
+  }
+
+  private writeConfig(slot: ConfigSlot, result: EvaluationResult): string {
+    const value = result.reason === 'Unsupported' ? UNSUPPORTED_VALUE : result.json;
+    let out = `${slot.open}${slot.layerDefault ? this.mergedValue(slot, value) : this.text(value)}`;
+    out += this.common(slot, result);
+    // An experiment with layer parameters lists its own explicit parameters, wherever the key is.
+    const explicit = slot.layerDefault
+      ? (slot.explicitParameters ?? parametersJson(slot.spec.explicitParameters))
+      : undefined;
+    if (result.explicitParameters) {
+      out += `,"explicit_parameters":${explicit ?? this.text(result.explicitParameters)}`;
+    }
+    out += slot.idType;
+    if (slot.isDynamicConfig) out += `,"passed":${result.value === true}`;
+    if (slot.isExperiment) {
+      out += `,"is_user_in_experiment":${result.isExperimentGroup},"is_experiment_active":${slot.isActive}`;
+      if (slot.layerDefault) {
+        out += ',"is_in_layer":true';
+        if (!result.explicitParameters) out += `,"explicit_parameters":${explicit}`;
+      }
+    }
+    return `${out}}`;
+  }
+
+  private writeLayer(slot: Slot, result: EvaluationResult): string {
+    const value = result.reason === 'Unsupported' ? UNSUPPORTED_VALUE : result.json;
+    const name = result.allocatedExperimentName;
+    // A delegated result is the experiment's own evaluation, so its flags describe the experiment.
+    const delegate = name !== null && name !== '' ? this.delegate(name) : undefined;
+    const explicit = delegate
+      ? (delegate.explicitParameters ?? parametersJson(delegate.experiment?.explicitParameters))
+      : (slot.explicitParameters ?? parametersJson(slot.spec.explicitParameters));
+    let out = `${slot.open}${this.text(value)}${this.common(slot, result)}`;
+    out += `,"explicit_parameters":${explicit}`;
+    out += `,"undelegated_secondary_exposures":${this.exposures(result.undelegatedSecondaryExposures)}`;
+    if (delegate) out += `${delegate.text}${delegate.experiment ? result.isExperimentGroup : false}`;
+    return `${out}}`;
+  }
+
+  /** From `group` to `group_name`, shared by configs and layers. */
+  private common(slot: Slot, result: EvaluationResult): string {
+    let out =
+      this.field(',"group":', result.ruleID) +
+      this.field(',"rule_id":', result.ruleID) +
+      `${slot.deviceBased}${this.exposures(result.secondaryExposures)}`;
+    if (result.groupName !== null) out += this.field(',"group_name":', result.groupName);
+    return out;
+  }
+
+  private delegate(name: string): Delegate {
+    let delegate = this.delegates.get(name);
+    if (!delegate) {
+      const experiment = this.index.configs.get(name);
+      delegate = {
+        text: flatten(
+          `,"allocated_experiment_name":${this.gateName(name)}` +
+            `,"is_experiment_active":${experiment?.isActive === true},"is_user_in_experiment":`,
+        ),
+        experiment,
+        explicitParameters: tryParametersJson(experiment?.explicitParameters),
+      };
+      this.delegates.set(name, delegate);
+    }
+    return delegate;
+  }
+
+  private mergedValue(slot: ConfigSlot, value: object): string {
+    let text = slot.merged.get(value);
+    if (text === undefined) {
+      // The experiment's value over the layer's defaults: the client reads the layer's other
+      // parameters from the experiment too.
+      text = JSON.stringify({ ...(slot.layerDefault?.value as object), ...value });
+      slot.merged.set(value, text);
+    }
+    return text;
+  }
+
+  private exposures(exposures: readonly SecondaryExposure[]): string {
+    if (exposures.length === 0) return '[]';
+    let out = '[';
+    for (let i = 0; i < exposures.length; i++) {
+      const exposure = exposures[i] as SecondaryExposure;
+      out +=
+        `${i === 0 ? '' : ','}{"gate":${this.gateName(exposure.gate)}` +
+        `${this.field(',"gateValue":', exposure.gateValue)}${this.field(',"ruleID":', exposure.ruleID)}}`;
+    }
+    return `${out}]`;
+  }
+
+  /** A gate name as the response spells it: djb2-hashed (or raw), as JSON. */
+  private gateName(name: string): string {
+    let text = this.names.get(name);
+    if (text === undefined) {
+      text = JSON.stringify(this.hash === 'djb2' ? djb2(name) : name);
+      this.names.set(name, text);
+    }
+    return text;
+  }
+
+  /** `prefix` and the value's JSON, or nothing for a value JSON leaves out (undefined). */
+  private field(prefix: string, value: unknown): string {
+    const text = this.text(value);
+    return text === undefined ? '' : prefix + text;
+  }
+
+  /**
+   * JSON text of a value repeated across users: rule ids, group names, and the frozen values and
+   * parameter lists the evaluator hands out (one object per rule), so bounded by the DCS.
+   */
+  private text(value: unknown): string | undefined {
+    let text = this.texts.get(value);
+    if (text === undefined && !this.texts.has(value)) {
+      text = JSON.stringify(value);
+      this.texts.set(value, text);
+    }
+    return text;
+  }
+}
+
+/** Writers per evaluator (their caches hold the evaluator's frozen values), per hash. */
+const writers = new WeakMap<Evaluator, { specs: ConfigSpecs; byHash: Map<InitializeHash, ResponseWriter> }>();
+
+function writerFor(specs: ConfigSpecs, evaluator: Evaluator, hash: InitializeHash): ResponseWriter {
+  let entry = writers.get(evaluator);
+  if (!entry || entry.specs !== specs) {
+    entry = { specs, byHash: new Map() };
+    writers.set(evaluator, entry);
+  }
+  let writer = entry.byHash.get(hash);
+  if (!writer) {
+    writer = new ResponseWriter(specs, hash);
+    entry.byHash.set(hash, writer);
+  }
+  return writer;
 }
