@@ -188,7 +188,9 @@ export async function buildApp({
     }),
     { prefix: '/v1' },
   );
-  await http.register(clientSdkRoutes(sdkSnapshots ?? snapshots, events, keys, metrics), { prefix: '/v1' });
+  await http.register(clientSdkRoutes(sdkSnapshots ?? snapshots, ingestion, keys, metrics), {
+    prefix: '/v1',
+  });
   // Its preClose hook ends every stream before Fastify waits for open connections to finish.
   await http.register(streamRoutes(streams, keys), { prefix: '/v1' });
   // Requests still writing events finish first; then the feed stops.

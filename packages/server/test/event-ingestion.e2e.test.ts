@@ -9,6 +9,7 @@ import { EventIngestion } from '../src/services/event-ingestion.js';
 import { type OpenDatabase, openDatabase } from '../src/store/database.js';
 
 const SERVER = 'secret-ingestion-test';
+const CLIENT = 'client-ingestion-test';
 
 let database: OpenDatabase;
 let app: App;
@@ -17,6 +18,7 @@ async function start(options: { maxPendingEvents?: number } = {}) {
   database = await openDatabase(':memory:');
   app = await buildApp({ database, ...options });
   await app.keys.ensure('production', 'server', SERVER);
+  await app.keys.ensure('production', 'client', CLIENT);
 }
 afterEach(async () => {
   await app.http.close();
@@ -62,6 +64,23 @@ it('stores a batch once when the SDK retries it (gzip first, plain on the retry)
   expect(await app.events.list()).toHaveLength(6);
   const metrics = (await app.http.inject({ method: 'GET', url: '/metrics' })).body;
   expect(metrics).toMatch(/switchyard_events_ingested_total 6\b/);
+});
+
+it('stores a browser batch (/v1/rgstr) once when the client retries it', async () => {
+  await start();
+  const body = JSON.stringify({ ...batch('browser', 2), statsigMetadata: { stableID: 'device-1' } });
+  const send = () =>
+    app.http.inject({
+      method: 'POST',
+      url: `/v1/rgstr?k=${CLIENT}`,
+      headers: { 'content-type': 'text/plain' },
+      payload: body,
+    });
+  expect((await send()).json()).toMatchObject({ stored: 2, duplicate: false });
+  expect((await send()).json()).toMatchObject({ stored: 0, duplicate: true });
+  const stored = await app.events.list();
+  expect(stored).toHaveLength(2);
+  expect(stored[0]?.unitIDs).toMatchObject({ stableID: 'device-1' });
 });
 
 it('commits concurrent batches, all of them, whatever their grouping', async () => {

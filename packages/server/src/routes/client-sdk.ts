@@ -11,7 +11,7 @@ import {
   resolveInitializeHash,
 } from '../services/client-initialize.js';
 import type { Snapshot, SnapshotSource } from '../services/config-snapshots.js';
-import type { EventStore } from '../store/event-store.js';
+import { batchKeyOf, type EventIngestion } from '../services/event-ingestion.js';
 import type { KeyStore } from '../store/key-store.js';
 import { parseEvents } from './sdk.js';
 
@@ -185,7 +185,7 @@ function allowedHeaders(requested: string | undefined): string {
  */
 export function clientSdkRoutes(
   snapshots: SnapshotSource,
-  events: EventStore,
+  ingestion: EventIngestion,
   keys: KeyStore,
   metrics?: Pick<Metrics, 'onEventsStored' | 'onEventsRejected'>,
 ): FastifyPluginAsync {
@@ -246,10 +246,23 @@ export function clientSdkRoutes(
           }
         }
       }
-      const stored = await events.append(key.environment, batch.events);
-      metrics?.onEventsStored(stored);
       metrics?.onEventsRejected(batch.rejected.length);
-      return reply.status(202).send({ success: true, stored, rejected: batch.rejected });
+      // Keyed by the decoded body: a retried batch is acknowledged, not stored twice.
+      const idempotencyKey = request.headers['idempotency-key'];
+      const outcome = await ingestion.submit(
+        key.environment,
+        batch.events,
+        batchKeyOf(body, typeof idempotencyKey === 'string' ? idempotencyKey : undefined),
+      );
+      metrics?.onEventsStored(outcome.stored);
+      return reply
+        .status(202)
+        .send({
+          success: true,
+          stored: outcome.stored,
+          duplicate: outcome.duplicate,
+          rejected: batch.rejected,
+        });
     });
   };
 }
