@@ -255,14 +255,12 @@ export function clientSdkRoutes(
         batchKeyOf(body, typeof idempotencyKey === 'string' ? idempotencyKey : undefined),
       );
       metrics?.onEventsStored(outcome.stored);
-      return reply
-        .status(202)
-        .send({
-          success: true,
-          stored: outcome.stored,
-          duplicate: outcome.duplicate,
-          rejected: batch.rejected,
-        });
+      return reply.status(202).send({
+        success: true,
+        stored: outcome.stored,
+        duplicate: outcome.duplicate,
+        rejected: batch.rejected,
+      });
     });
   };
 }
