@@ -32,14 +32,7 @@ export function environmentRoutes(
           response: { 200: z.object({ environments: z.array(environmentSchema) }) },
         },
       },
-      async () => ({
-        environments: await entities.transaction(async (tx) =>
-          (await tx.selectFrom('environments').selectAll().orderBy('name').execute()).map((row) => ({
-            name: row.name,
-            createdAt: Number(row.created_at),
-          })),
-        ),
-      }),
+      async () => ({ environments: await keys.environmentRecords() }),
     );
 
     app.post(

@@ -82,8 +82,12 @@ export class KeyStore {
   }
 
   async environments(): Promise<string[]> {
-    const rows = await this.db.selectFrom('environments').select('name').orderBy('name').execute();
-    return rows.map((row) => row.name);
+    return (await this.environmentRecords()).map((environment) => environment.name);
+  }
+
+  async environmentRecords(): Promise<{ name: string; createdAt: number }[]> {
+    const rows = await this.db.selectFrom('environments').selectAll().orderBy('name').execute();
+    return rows.map((row) => ({ name: row.name, createdAt: Number(row.created_at) }));
   }
 
   /**

@@ -192,25 +192,6 @@ export class PulseStore {
       sum_x2: stats.sumX2,
       sum_xy: stats.sumXY,
     }));
-    const adds = ['n', 'sum_y', 'sum_y2', 'sum_d', 'sum_d2', 'sum_yd', 'sum_x', 'sum_x2', 'sum_xy'] as const;
-    for (const part of chunks(armRows, 50)) {
-      await tx
-        .insertInto('pulse_arm_days')
-        .values(part)
-        .onConflict((oc) =>
-          oc
-            .columns(['environment', 'entity', 'metric', 'arm', 'day'])
-            .doUpdateSet((eb) =>
-              Object.fromEntries(
-                adds.map((column) => [
-                  column,
-                  eb(eb.ref(`pulse_arm_days.${column}`), '+', eb.ref(`excluded.${column}`)),
-                ]),
-              ),
-            ),
-        )
-        .execute();
-    }
     const bucketRows = changes.bucketDeltas.map(
       ({ environment, entity, arm, metric, day, bucket, stats }) => ({
         environment,
@@ -226,25 +207,15 @@ export class PulseStore {
         sum_xy: stats.sumXY,
       }),
     );
-    const bucketAdds = ['n', 'sum_y', 'sum_y2', 'sum_x', 'sum_xy'] as const;
-    for (const part of chunks(bucketRows, 50)) {
-      await tx
-        .insertInto('pulse_arm_buckets')
-        .values(part)
-        .onConflict((oc) =>
-          oc
-            .columns(['environment', 'entity', 'metric', 'arm', 'day', 'bucket'])
-            .doUpdateSet((eb) =>
-              Object.fromEntries(
-                bucketAdds.map((column) => [
-                  column,
-                  eb(eb.ref(`pulse_arm_buckets.${column}`), '+', eb.ref(`excluded.${column}`)),
-                ]),
-              ),
-            ),
-        )
-        .execute();
-    }
+    await addInto(tx, 'pulse_arm_days', armRows, ['environment', 'entity', 'metric', 'arm', 'day']);
+    await addInto(tx, 'pulse_arm_buckets', bucketRows, [
+      'environment',
+      'entity',
+      'metric',
+      'arm',
+      'day',
+      'bucket',
+    ]);
     await tx.updateTable('pulse_state').set({ last_event_id: lastEventId }).where('id', '=', 1).execute();
   }
 
@@ -323,6 +294,40 @@ export class PulseStore {
       .orderBy('day')
       .execute();
     return rows.map((row) => row.day);
+  }
+}
+
+/**
+ * Inserts rows of sums, or adds them to the rows already there: every column outside `key` is a
+ * sum (a delta folded in), so `n`, `sum_*` add up across chunks.
+ */
+async function addInto<Table extends 'pulse_arm_days' | 'pulse_arm_buckets'>(
+  tx: Transaction<Database>,
+  table: Table,
+  rows: Database[Table][],
+  key: readonly (keyof Database[Table] & string)[],
+): Promise<void> {
+  const first = rows[0];
+  if (!first) return;
+  const sums = Object.keys(first).filter((column) => !key.includes(column as never));
+  for (const part of chunks(rows, 50)) {
+    await tx
+      .insertInto(table)
+      .values(part as never)
+      .onConflict((oc) =>
+        oc
+          .columns(key as never)
+          .doUpdateSet(
+            (eb) =>
+              Object.fromEntries(
+                sums.map((column) => [
+                  column,
+                  eb(eb.ref(`${table}.${column}` as never), '+', eb.ref(`excluded.${column}` as never)),
+                ]),
+              ) as never,
+          ),
+      )
+      .execute();
   }
 }
 
