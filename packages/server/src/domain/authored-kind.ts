@@ -35,7 +35,7 @@ export interface AuthoredKind<Stored extends { name: string } = { name: string }
   /** The stored form of a new object: salts and rule ids are fixed here. */
   create(input: never, now: number): Stored;
   /** The stored form after a change; rules that keep their id keep their salt. */
-  update(current: Stored, patch: never): Stored;
+  update(current: Stored, patch: never, now: number): Stored;
   /** The gates the object refers to: each must exist (a typo would silently never pass). */
   references?(stored: Stored): { name: string; field: string }[];
   /** Whether the kind has rules with salts (a `resalt` action). */

@@ -14,6 +14,7 @@ const auditEntrySchema = z.object({
   version: z.number().nullable(),
   reason: z.string().nullable(),
   diff: z.object({ before: z.unknown(), after: z.unknown() }),
+  revision: z.number().nullable(),
 });
 
 /** The audit log, newest first. Read-only: nothing in the API edits or deletes it. */

@@ -110,7 +110,7 @@ export function authoringRoutes<Stored extends { name: string }>(
             tags,
             summary: action.summary,
             params: nameParams,
-            body: action.body ? action.body.extend(reasonField) : z.object(reasonField).nullish(),
+            body: actionBody(action.body),
             response: { 200: record },
           },
         },
@@ -186,4 +186,10 @@ export function authoringRoutes<Stored extends { name: string }>(
         ),
     );
   };
+}
+
+/** An action's body schema; optional when every field of it is (a bare `POST .../disable` works). */
+function actionBody(body: z.ZodObject | undefined) {
+  const schema = body ? body.extend(reasonField) : z.object(reasonField);
+  return schema.safeParse({}).success ? schema.nullish() : schema;
 }

@@ -46,7 +46,7 @@ export class AuthoringService<Stored extends { name: string }> {
 
   update(name: string, patch: object, expectedVersion: number | undefined, by: Actor) {
     return this.change(name, expectedVersion, by, 'update', (current) =>
-      this.kind.update(current, patch as never),
+      this.kind.update(current, patch as never, this.clock()),
     );
   }
 

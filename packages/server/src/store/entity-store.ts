@@ -30,6 +30,8 @@ export interface AuditEntry {
   version: number | null;
   reason: string | null;
   diff: { before: unknown; after: unknown };
+  /** The configuration revision the change produced; null for entries older than it being recorded. */
+  revision: number | null;
 }
 
 export interface ChangeContext {
@@ -214,7 +216,12 @@ export class EntityStore {
     if (filter.kind) query = query.where('kind', '=', filter.kind);
     if (filter.name) query = query.where('name', '=', filter.name);
     const rows = await query.execute();
-    return rows.map((row) => ({ ...row, id: Number(row.id), diff: JSON.parse(row.diff) }));
+    return rows.map((row) => ({
+      ...row,
+      id: Number(row.id),
+      revision: row.revision === null ? null : Number(row.revision),
+      diff: JSON.parse(row.diff),
+    }));
   }
 
   /** The configuration revision and when it last changed (0 before any change). */
@@ -260,6 +267,7 @@ export class EntityStore {
 
   /** Appends the audit entry and bumps the revision, inside `tx`; returns the new revision. */
   private async writeAudit(tx: Transaction<Database>, entry: AuditInput): Promise<number> {
+    const revision = await bumpRevision(tx, entry.now, this.options.dialect);
     await tx
       .insertInto('audit_log')
       .values({
@@ -271,9 +279,10 @@ export class EntityStore {
         version: entry.version,
         reason: entry.change.reason ?? null,
         diff: JSON.stringify({ before: entry.before, after: entry.after }),
+        revision,
       })
       .execute();
-    return bumpRevision(tx, entry.now, this.options.dialect);
+    return revision;
   }
 }
 

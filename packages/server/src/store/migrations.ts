@@ -249,6 +249,56 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
           .execute();
       },
     },
+    '0009-release': {
+      async up(db: Kysely<unknown>) {
+        // The revision each change produced: fleet convergence is reported per change.
+        await db.schema.alterTable('audit_log').addColumn('revision', 'integer').execute();
+        // When each SDK instance started serving each revision it reported (its own "held for"
+        // subtracted from the report's arrival), so a change's spread is measured, not assumed.
+        await db.schema
+          .createTable('sdk_acks')
+          .addColumn('environment', 'text', (c) => c.notNull())
+          .addColumn('revision', 'integer', (c) => c.notNull())
+          .addColumn('instance_id', 'text', (c) => c.notNull())
+          .addColumn('applied_at', time, (c) => c.notNull())
+          .addPrimaryKeyConstraint('sdk_acks_pk', ['environment', 'revision', 'instance_id'])
+          .execute();
+        await db.schema.createIndex('sdk_acks_applied_at').on('sdk_acks').column('applied_at').execute();
+        // Changes people asked for at a time (a release stage, a kill switch); each fires once.
+        await withId(db, 'scheduled_changes')
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('action', 'text', (c) => c.notNull())
+          .addColumn('body', 'text', (c) => c.notNull())
+          .addColumn('run_at', time, (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('created_by', 'text', (c) => c.notNull())
+          .addColumn('created_at', time, (c) => c.notNull())
+          .addColumn('reason', 'text')
+          .addColumn('fired_at', time)
+          .addColumn('outcome', 'text')
+          .execute();
+        await db.schema
+          .createIndex('scheduled_changes_due')
+          .on('scheduled_changes')
+          .columns(['status', 'run_at'])
+          .execute();
+        // Every look the guardrail monitor took at a release stage, with its evidence.
+        await withId(db, 'guardrail_checks')
+          .addColumn('gate', 'text', (c) => c.notNull())
+          .addColumn('environment', 'text', (c) => c.notNull())
+          .addColumn('stage_id', 'text', (c) => c.notNull())
+          .addColumn('at', time, (c) => c.notNull())
+          .addColumn('outcome', 'text', (c) => c.notNull())
+          .addColumn('evidence', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('guardrail_checks_gate')
+          .on('guardrail_checks')
+          .columns(['gate', 'at'])
+          .execute();
+      },
+    },
   };
 }
 

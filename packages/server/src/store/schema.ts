@@ -47,6 +47,8 @@ export interface Database {
     reason: string | null;
     /** JSON: { before, after } of the change. */
     diff: string;
+    /** The configuration revision the change produced (null before migration 0009). */
+    revision: number | null;
   };
   /** Single row: the configuration revision, bumped by every change. */
   config_state: { id: number; revision: number; changed_at: number };
@@ -167,4 +169,35 @@ export interface Database {
     sum_xy: number;
   };
   pulse_state: { id: number; last_event_id: number; catalogue: string };
+  /** When an SDK instance started serving a revision it reported (for fleet convergence). */
+  sdk_acks: { environment: string; revision: number; instance_id: string; applied_at: number };
+  /** A change to make at `run_at` (once): an action on an authored object. */
+  scheduled_changes: {
+    id: Generated<number>;
+    kind: string;
+    name: string;
+    /** An action of the kind (`advance`, `rollback`, `enable`...). */
+    action: string;
+    /** JSON: the action's body. */
+    body: string;
+    run_at: number;
+    status: 'pending' | 'running' | 'done' | 'failed' | 'cancelled';
+    created_by: string;
+    created_at: number;
+    reason: string | null;
+    fired_at: number | null;
+    /** JSON: the resulting version, or the error. */
+    outcome: string | null;
+  };
+  /** One look of the guardrail monitor at a release stage. */
+  guardrail_checks: {
+    id: Generated<number>;
+    gate: string;
+    environment: string;
+    stage_id: string;
+    at: number;
+    outcome: string;
+    /** JSON: per metric, arms, lift, interval, units; the sample-ratio check. */
+    evidence: string;
+  };
 }
