@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { InvalidInputError } from '../errors.js';
 import { authenticate, presentedKey } from '../http/auth.js';
 import type { SnapshotSource } from '../services/config-snapshots.js';
+import { convergenceOf } from '../services/fleet-convergence.js';
+import type { EntityStore } from '../store/entity-store.js';
 import type { KeyStore } from '../store/key-store.js';
 import type { SdkInstanceStore } from '../store/sdk-instance-store.js';
 
@@ -34,6 +36,8 @@ export function sdkStatusRoutes(instances: SdkInstanceStore, keys: KeyStore): Fa
             revision: z.number().int().min(0),
             sdkType: z.string().min(1).max(50).default('unknown'),
             sdkVersion: z.string().min(1).max(50).default('unknown'),
+            /** How long the instance had served `revision` when it sent this (ms; reports are spread out). */
+            heldForMs: z.number().min(0).max(86_400_000).optional(),
           }),
         },
       },
@@ -47,12 +51,87 @@ export function sdkStatusRoutes(instances: SdkInstanceStore, keys: KeyStore): Fa
   };
 }
 
+const convergenceSchema = z.object({
+  instances: z.number(),
+  reached: z.number(),
+  p50Ms: z.number().nullable(),
+  p99Ms: z.number().nullable(),
+  p100Ms: z.number().nullable(),
+});
+
 export function sdkInstanceApiRoutes(
   instances: SdkInstanceStore,
   snapshots: SnapshotSource,
   keys: KeyStore,
+  entities: EntityStore,
 ): FastifyPluginAsyncZod {
   return async (app) => {
+    const checkEnvironment = async (environment: string) => {
+      if (!(await keys.environments()).includes(environment)) {
+        throw new InvalidInputError('unknown_environment', `environment "${environment}" does not exist`, {
+          field: 'querystring.environment',
+        });
+      }
+    };
+
+    app.get(
+      '/changes',
+      {
+        schema: {
+          tags: ['sdks'],
+          summary: 'Recent configuration changes and how fast each reached the connected SDK instances',
+          querystring: z.object({
+            environment: z.string().min(1).default('production'),
+            kind: z.string().min(1).optional(),
+            name: z.string().min(1).optional(),
+            limit: z.coerce.number().int().min(1).max(100).default(20),
+          }),
+          response: {
+            200: z.object({
+              environment: z.string(),
+              changes: z.array(
+                z.object({
+                  id: z.number(),
+                  at: z.number(),
+                  actor: z.string(),
+                  action: z.string(),
+                  kind: z.string(),
+                  name: z.string(),
+                  revision: z.number(),
+                  reason: z.string().nullable(),
+                  convergence: convergenceSchema,
+                }),
+              ),
+            }),
+          },
+        },
+      },
+      async (request) => {
+        await authenticate(keys, presentedKey(request), ['console']);
+        const { environment, kind, name, limit } = request.query;
+        await checkEnvironment(environment);
+        const entries = (await entities.audit({ kind, name, limit })).filter(
+          (entry): entry is typeof entry & { revision: number } => entry.revision !== null,
+        );
+        const changes = [];
+        for (const entry of entries) {
+          const reach = await instances.reach(environment, entry.revision, entry.at);
+          changes.push({
+            id: entry.id,
+            at: entry.at,
+            actor: entry.actor,
+            action: entry.action,
+            kind: entry.kind,
+            name: entry.name,
+            revision: entry.revision,
+            reason: entry.reason,
+            convergence: convergenceOf(reach),
+          });
+        }
+        return { environment, changes };
+      },
+    );
+
     app.get(
       '/sdk-instances',
       {
@@ -81,11 +160,7 @@ export function sdkInstanceApiRoutes(
       async (request) => {
         await authenticate(keys, presentedKey(request), ['console']);
         const { environment, withinSeconds } = request.query;
-        if (!(await keys.environments()).includes(environment)) {
-          throw new InvalidInputError('unknown_environment', `environment "${environment}" does not exist`, {
-            field: 'querystring.environment',
-          });
-        }
+        await checkEnvironment(environment);
         const { revision } = await snapshots.current(environment);
         const spread = await instances.spread(environment, revision, withinSeconds * 1000);
         return {

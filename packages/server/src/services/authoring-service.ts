@@ -51,10 +51,17 @@ export class AuthoringService<Stored extends { name: string }> {
   }
 
   /** Runs one of the kind's actions (`disable`, `start`, `ship`...). */
-  act(name: string, actionName: string, body: Record<string, unknown>, by: Actor) {
+  act(
+    name: string,
+    actionName: string,
+    body: Record<string, unknown>,
+    by: Actor,
+    /** Refuse (409) unless the object is still at this version: a job acting on what it read. */
+    expectedVersion?: number,
+  ) {
     const action = this.kind.actions.find((candidate) => candidate.name === actionName);
     if (!action) throw new NotFoundError('not_found', `${this.kind.kind}s have no action "${actionName}"`);
-    return this.change(name, undefined, by, actionName, (current) =>
+    return this.change(name, expectedVersion, by, actionName, (current) =>
       action.apply(current, body, this.clock()),
     );
   }

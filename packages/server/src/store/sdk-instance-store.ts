@@ -11,6 +11,21 @@ export interface SdkReport {
   revision: number;
   sdkType: string;
   sdkVersion: string;
+  /** How long the instance had served `revision` when it sent the report (ms); 0 when not said. */
+  heldForMs?: number;
+}
+
+/** Reports claiming to have held a revision longer than this are clamped (a bad clock, a bug). */
+const MAX_HELD_MS = 10 * 60 * 1000;
+/** An instance that has not reached a change counts as alive if heard from this long before it. */
+const ALIVE_WINDOW_MS = 10 * 60 * 1000;
+
+/** When each instance of a fleet reached a revision, for one change. */
+export interface ChangeReach {
+  /** Instances that held an older revision at the change and were still heard from after it. */
+  instances: number;
+  /** Of those, ms from the change to when each started serving it (or a later revision), ascending. */
+  reachedAfterMs: number[];
 }
 
 export interface SdkSpread {
@@ -44,6 +59,17 @@ export class SdkInstanceStore {
       sdk_version: report.sdkVersion,
       reported_at: this.clock(),
     };
+    const held = Math.min(Math.max(0, Math.round(report.heldForMs ?? 0)), MAX_HELD_MS);
+    await this.db
+      .insertInto('sdk_acks')
+      .values({
+        environment: row.environment,
+        revision: row.revision,
+        instance_id: row.instance_id,
+        applied_at: row.reported_at - held,
+      })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
     await this.db
       .insertInto('sdk_instances')
       .values(row)
@@ -61,6 +87,10 @@ export class SdkInstanceStore {
       await this.db
         .deleteFrom('sdk_instances')
         .where('reported_at', '<', row.reported_at - FORGET_AFTER_MS)
+        .execute();
+      await this.db
+        .deleteFrom('sdk_acks')
+        .where('applied_at', '<', row.reported_at - FORGET_AFTER_MS)
         .execute();
     }
   }
@@ -89,5 +119,50 @@ export class SdkInstanceStore {
         return { sdkType, sdkVersion, instances };
       }),
     };
+  }
+
+  /**
+   * How a change (`revision`, made at `changedAt`) reached the fleet: the instances that held an
+   * older revision when it was made, and when each started serving it or a later one. Instances
+   * that started after the change are left out: their first report says when they started, not
+   * how fast the change travelled.
+   */
+  async reach(environment: string, revision: number, changedAt: number): Promise<ChangeReach> {
+    const before = await this.db
+      .selectFrom('sdk_acks')
+      .select('instance_id')
+      .distinct()
+      .where('environment', '=', environment)
+      .where('revision', '<', revision)
+      .where('applied_at', '<=', changedAt)
+      .execute();
+    const holders = new Set(before.map((row) => row.instance_id));
+    const after = await this.db
+      .selectFrom('sdk_acks')
+      .select(['instance_id', (eb) => eb.fn.min('applied_at').as('first')])
+      .where('environment', '=', environment)
+      .where('revision', '>=', revision)
+      .groupBy('instance_id')
+      .execute();
+    const reached = after.filter((row) => holders.has(row.instance_id));
+    const reachedIds = new Set(reached.map((row) => row.instance_id));
+    // Holders that never reached it count against the change if they were alive around it:
+    // heard from within ALIVE_WINDOW_MS before it (SDKs report on connect and on every update).
+    const silent = [...holders].filter((id) => !reachedIds.has(id));
+    let alive = 0;
+    for (let i = 0; i < silent.length; i += 500) {
+      const rows = await this.db
+        .selectFrom('sdk_instances')
+        .select('instance_id')
+        .where('environment', '=', environment)
+        .where('instance_id', 'in', silent.slice(i, i + 500))
+        .where('reported_at', '>=', changedAt - ALIVE_WINDOW_MS)
+        .execute();
+      alive += rows.length;
+    }
+    const reachedAfterMs = reached
+      .map((row) => Math.max(0, Number(row.first) - changedAt))
+      .sort((a, b) => a - b);
+    return { instances: reached.length + alive, reachedAfterMs };
   }
 }
