@@ -6,7 +6,7 @@ import {
   CONFIG_SOURCES,
   type ConfigChange,
   parseConfigSpecs,
-  parseDelta,
+  parseSharedDelta,
   type SpecStore,
 } from './spec-store.js';
 
@@ -223,7 +223,11 @@ export class ConfigSync {
         else resolve(outcome);
       };
       const armIdle = () => {
-        clearTimeout(idle);
+        // Restarted on every chunk: refreshing one timer is cheaper than replacing it.
+        if (idle) {
+          idle.refresh();
+          return;
+        }
         idle = setTimeout(
           () =>
             finish(
@@ -309,7 +313,7 @@ export class ConfigSync {
         return undefined;
       }
       case 'delta': {
-        const delta = parseDelta(event.data);
+        const delta = parseSharedDelta(event.data);
         if (
           !this.streamHealthy ||
           store.source !== CONFIG_SOURCES.network ||

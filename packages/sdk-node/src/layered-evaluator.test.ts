@@ -7,7 +7,7 @@ import {
   type StatsigUser,
 } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
-import { IncrementalCompiler, planPatch } from './layered-evaluator.js';
+import { IncrementalCompiler, type SpecChange, SpecGraph } from './layered-evaluator.js';
 
 type Namespace = 'feature_gates' | 'dynamic_configs' | 'layer_configs';
 const NAMESPACES: Namespace[] = ['feature_gates', 'dynamic_configs', 'layer_configs'];
@@ -25,7 +25,7 @@ function prng(seed: number): () => number {
 
 const key = (namespace: Namespace, name: string) => `${namespace}\u0000${name}`;
 
-describe('planPatch', () => {
+describe('SpecGraph.plan', () => {
   const gate = (name: string, references: string[] = []): Spec => ({
     name,
     salt: name,
@@ -58,7 +58,7 @@ describe('planPatch', () => {
   };
 
   it('answers for the changed spec and everything that reads it, and compiles what those read', () => {
-    const plan = planPatch(specs, new Set([key('feature_gates', 'a')]));
+    const plan = SpecGraph.of(specs).plan(new Set([key('feature_gates', 'a')]));
     expect([...(plan?.answers ?? [])].sort()).toEqual(
       [
         key('feature_gates', 'a'),
@@ -73,7 +73,20 @@ describe('planPatch', () => {
 
   it('gives up (full compile) when most specs would be in the patch', () => {
     const everything = new Set(specs.feature_gates.map((spec) => key('feature_gates', spec.name)));
-    expect(planPatch(specs, everything)).toBeNull();
+    expect(SpecGraph.of(specs).plan(everything)).toBeNull();
+  });
+
+  it('follows changed references: a spec that stops reading a gate no longer depends on it', () => {
+    const graph = SpecGraph.of(specs);
+    graph.put('feature_gates', gate('b', ['c']));
+    const fromA = graph.plan(new Set([key('feature_gates', 'a')]));
+    expect([...(fromA?.answers ?? [])]).toEqual([key('feature_gates', 'a')]);
+    const fromC = graph.plan(new Set([key('feature_gates', 'c')]));
+    expect(fromC?.answers.has(key('layer_configs', 'layer'))).toBe(true);
+    graph.remove('dynamic_configs', 'exp');
+    const withoutExp = graph.plan(new Set([key('feature_gates', 'c')]));
+    expect(withoutExp?.answers.has(key('layer_configs', 'layer'))).toBe(false);
+    expect(withoutExp?.compile.has(key('dynamic_configs', 'exp'))).toBe(false);
   });
 });
 
@@ -103,33 +116,41 @@ describe('IncrementalCompiler agrees with a full compile', () => {
         const namespace = NAMESPACES[Math.floor(random() * 3)] as Namespace;
         const list = [...(specs[namespace] ?? [])];
         const next: ConfigSpecs = { ...specs, [namespace]: list };
-        const changed: string[] = [];
+        const changes: SpecChange[] = [];
         const pick = Math.floor(random() * list.length);
         const target = list[pick];
         const action = random();
-        if (target && action < 0.4) {
+        const gateNames = (specs.feature_gates ?? []).map((spec) => spec.name);
+        if (target && action < 0.3) {
           list[pick] = { ...target, enabled: !target.enabled };
-          changed.push(target.name);
-        } else if (target && action < 0.7 && Array.isArray(target.rules) && target.rules.length > 0) {
+        } else if (target && action < 0.5 && Array.isArray(target.rules) && target.rules.length > 0) {
           const rules = target.rules.map((rule) => ({ ...rule }));
           const rule = rules[Math.floor(random() * rules.length)];
           if (rule && typeof rule === 'object') rule.passPercentage = Math.floor(random() * 101);
           list[pick] = { ...target, rules };
-          changed.push(target.name);
+        } else if (target && action < 0.65 && gateNames.length > 0) {
+          // Rewire: the spec now reads another gate (or none), so the dependency graph changes.
+          const read = gateNames[Math.floor(random() * gateNames.length)] as string;
+          const conditions =
+            random() < 0.7 ? [{ type: 'pass_gate', targetValue: read }] : [{ type: 'public' }];
+          list[pick] = { ...target, rules: [{ id: `rewired-${step}`, passPercentage: 50, conditions }] };
         } else if (target && action < 0.85) {
           list.splice(pick, 1);
           removed.push({ namespace, spec: target });
-          changed.push(target.name);
+          changes.push({ namespace, name: target.name, spec: undefined });
         } else {
           const back = removed.findIndex((entry) => entry.namespace === namespace);
           if (back === -1) continue;
           const [entry] = removed.splice(back, 1);
           if (!entry) continue;
           list.push(entry.spec);
-          changed.push(entry.spec.name);
+          changes.push({ namespace, name: entry.spec.name, spec: entry.spec });
+        }
+        if (target && changes.length === 0) {
+          changes.push({ namespace, name: target.name, spec: list[pick] });
         }
         specs = next;
-        const incremental = compiler.update(specs, { [namespace]: changed });
+        const incremental = compiler.update(specs, changes);
         const full = createEvaluator(specs, options);
         const names = (ns: Namespace) => [
           ...new Set([

@@ -1,6 +1,7 @@
 import {
   type ConfigSpecs,
   createEvaluator,
+  type EvaluationResult,
   type Evaluator,
   type EvaluatorOptions,
   type Spec,
@@ -23,7 +24,7 @@ export type SpecEvaluator = Pick<
  * patch, every other name by the base, whose specs, and everything they reach, are unchanged.
  */
 
-type Namespace = 'feature_gates' | 'dynamic_configs' | 'layer_configs';
+export type Namespace = 'feature_gates' | 'dynamic_configs' | 'layer_configs';
 const NAMESPACES: readonly Namespace[] = ['feature_gates', 'dynamic_configs', 'layer_configs'];
 
 /** Condition types whose target names gates (matched case-insensitively, like the evaluator; over-inclusion is harmless). */
@@ -59,66 +60,164 @@ function referencesOf(spec: Spec, namespace: Namespace): readonly string[] {
   return references;
 }
 
-/** Spec keys to compile into a patch, and the keys the patch answers for; null when a full compile is cheaper. */
-export function planPatch(
-  specs: ConfigSpecs,
-  dirty: ReadonlySet<string>,
-  maxShare = 0.5,
-): { compile: Set<string>; answers: Set<string> } | null {
-  const byKey = new Map<string, { spec: Spec; namespace: Namespace }>();
-  const dependents = new Map<string, string[]>();
-  for (const namespace of NAMESPACES) {
-    for (const spec of specs[namespace] ?? []) {
-      const own = key(namespace, spec.name);
-      byKey.set(own, { spec, namespace });
-      for (const reference of referencesOf(spec, namespace)) {
-        let list = dependents.get(reference);
-        if (!list) {
-          list = [];
-          dependents.set(reference, list);
-        }
-        list.push(own);
-      }
-    }
-  }
-  // Everything whose result may differ: the changed specs and, transitively, their dependents.
-  const answers = new Set(dirty);
-  const pending = [...dirty];
-  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    for (const dependent of dependents.get(next) ?? []) {
-      if (!answers.has(dependent)) {
-        answers.add(dependent);
-        pending.push(dependent);
-      }
-    }
-  }
-  // Plus whatever those read, so the patch can evaluate them on its own.
-  const compile = new Set<string>();
-  const reach = [...answers];
-  for (let next = reach.pop(); next !== undefined; next = reach.pop()) {
-    const entry = byKey.get(next);
-    if (!entry || compile.has(next)) continue;
-    compile.add(next);
-    for (const reference of referencesOf(entry.spec, entry.namespace)) reach.push(reference);
-  }
-  if (compile.size > Math.max(8, byKey.size * maxShare)) return null;
-  return { compile, answers };
+/** A spec held by the graph. */
+interface GraphEntry {
+  readonly spec: Spec;
+  readonly namespace: Namespace;
 }
 
-/** The base for names the patch does not answer for, the patch for the others. */
-function layered(base: SpecEvaluator, patch: SpecEvaluator, answers: ReadonlySet<string>): SpecEvaluator {
-  const route = (namespace: Namespace, name: string) =>
-    typeof name === 'string' && answers.has(key(namespace, name)) ? patch : base;
-  return {
-    checkGate: (user: StatsigUser, name: string) => route('feature_gates', name).checkGate(user, name),
-    getConfig: (user: StatsigUser, name: string) => route('dynamic_configs', name).getConfig(user, name),
-    getExperiment: (user: StatsigUser, name: string) =>
-      route('dynamic_configs', name).getExperiment(user, name),
-    getLayer: (user: StatsigUser, name: string) => route('layer_configs', name).getLayer(user, name),
-    time: patch.time,
-    // The base's problems may name specs since changed; the patch's are the news.
-    diagnostics: patch.diagnostics,
+/** One spec of a delta: changed or added (`spec` given), or removed (`spec` undefined). */
+export interface SpecChange {
+  namespace: Namespace;
+  name: string;
+  spec: Spec | undefined;
+}
+
+/** Which specs the patch compiles, and which names (per namespace) it answers for. */
+export interface PatchPlan {
+  compile: Set<string>;
+  answers: Set<string>;
+}
+
+/**
+ * The held configuration's specs by key and who reads whom. Kept across deltas and updated
+ * for the changed specs only: rebuilding it per delta costs O(all specs) in every SDK
+ * instance, which is most of a kill switch's cost in a large project.
+ *
+ * @example
+ * const graph = SpecGraph.of(dcs);
+ * graph.put('feature_gates', newKillSwitch);
+ * graph.plan(new Set(['feature_gates\u0000kill'])); // { compile, answers } or null
+ */
+export class SpecGraph {
+  private readonly byKey = new Map<string, GraphEntry>();
+  /** Key -> keys of the specs whose references name it (the target need not exist). */
+  private readonly dependents = new Map<string, Set<string>>();
+
+  static of(specs: ConfigSpecs): SpecGraph {
+    const graph = new SpecGraph();
+    for (const namespace of NAMESPACES) {
+      for (const spec of specs[namespace] ?? []) graph.put(namespace, spec);
+    }
+    return graph;
+  }
+
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  get(key: string): GraphEntry | undefined {
+    return this.byKey.get(key);
+  }
+
+  /** Adds or replaces the spec of its name (the last of a name wins, as in the evaluator). */
+  put(namespace: Namespace, spec: Spec): void {
+    const own = key(namespace, spec.name);
+    this.unlink(own);
+    this.byKey.set(own, { spec, namespace });
+    for (const reference of referencesOf(spec, namespace)) {
+      let readers = this.dependents.get(reference);
+      if (!readers) {
+        readers = new Set();
+        this.dependents.set(reference, readers);
+      }
+      readers.add(own);
+    }
+  }
+
+  remove(namespace: Namespace, name: string): void {
+    const own = key(namespace, name);
+    this.unlink(own);
+    this.byKey.delete(own);
+  }
+
+  private unlink(own: string): void {
+    const previous = this.byKey.get(own);
+    if (!previous) return;
+    for (const reference of referencesOf(previous.spec, previous.namespace)) {
+      const readers = this.dependents.get(reference);
+      readers?.delete(own);
+      if (readers?.size === 0) this.dependents.delete(reference);
+    }
+  }
+
+  /** Spec keys to compile into a patch, and the keys the patch answers for; null when a full compile is cheaper. */
+  plan(dirty: ReadonlySet<string>, maxShare = 0.5): PatchPlan | null {
+    // Everything whose result may differ: the changed specs and, transitively, their dependents.
+    // A spec whose references changed is itself dirty, so the held graph is enough.
+    const answers = new Set(dirty);
+    const pending = [...dirty];
+    for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+      for (const dependent of this.dependents.get(next) ?? []) {
+        if (!answers.has(dependent)) {
+          answers.add(dependent);
+          pending.push(dependent);
+        }
+      }
+    }
+    // Plus whatever those read, so the patch can evaluate them on its own.
+    const compile = new Set<string>();
+    const reach = [...answers];
+    for (let next = reach.pop(); next !== undefined; next = reach.pop()) {
+      const entry = this.byKey.get(next);
+      if (!entry || compile.has(next)) continue;
+      compile.add(next);
+      for (const reference of referencesOf(entry.spec, entry.namespace)) reach.push(reference);
+    }
+    if (compile.size > Math.max(8, this.byKey.size * maxShare)) return null;
+    return { compile, answers };
+  }
+}
+
+/** Names per namespace, so routing a check costs one Set lookup, not a key string. */
+type NamesByNamespace = Record<Namespace, ReadonlySet<string>>;
+
+function namesByNamespace(keys: Iterable<string>): NamesByNamespace {
+  const names = {
+    feature_gates: new Set<string>(),
+    dynamic_configs: new Set<string>(),
+    layer_configs: new Set<string>(),
   };
+  for (const own of keys) {
+    const split = own.indexOf('\u0000');
+    names[own.slice(0, split) as Namespace].add(own.slice(split + 1));
+  }
+  return names;
+}
+
+/**
+ * The base for names the patch does not answer for, the patch for the others. A class rather
+ * than an object of closures: one is made per delta in every SDK instance.
+ */
+class LayeredEvaluator implements SpecEvaluator {
+  readonly time: number;
+  /** The base's problems may name specs since changed; the patch's are the news. */
+  readonly diagnostics: readonly string[];
+
+  constructor(
+    private readonly base: SpecEvaluator,
+    private readonly patch: SpecEvaluator,
+    private readonly answers: NamesByNamespace,
+  ) {
+    this.time = patch.time;
+    this.diagnostics = patch.diagnostics;
+  }
+
+  checkGate(user: StatsigUser, name: string): EvaluationResult {
+    return (this.answers.feature_gates.has(name) ? this.patch : this.base).checkGate(user, name);
+  }
+
+  getConfig(user: StatsigUser, name: string): EvaluationResult {
+    return (this.answers.dynamic_configs.has(name) ? this.patch : this.base).getConfig(user, name);
+  }
+
+  getExperiment(user: StatsigUser, name: string): EvaluationResult {
+    return (this.answers.dynamic_configs.has(name) ? this.patch : this.base).getExperiment(user, name);
+  }
+
+  getLayer(user: StatsigUser, name: string): EvaluationResult {
+    return (this.answers.layer_configs.has(name) ? this.patch : this.base).getLayer(user, name);
+  }
 }
 
 /**
@@ -127,10 +226,11 @@ function layered(base: SpecEvaluator, patch: SpecEvaluator, answers: ReadonlySet
  * @example
  * const compiler = new IncrementalCompiler(options);
  * compiler.full(dcs);                                   // a full compile (new base)
- * compiler.update(nextDcs, ['feature_gates\u0000kill']); // a patch over the base
+ * compiler.update(nextDcs, [{ namespace: 'feature_gates', name: 'kill', spec: killSpec }]); // a patch over the base
  */
 export class IncrementalCompiler {
   private base: SpecEvaluator | undefined;
+  private graph = new SpecGraph();
   /** Keys changed or removed since the base. */
   private readonly dirty = new Set<string>();
   /** Updates served by a patch rather than a full compile (for tests and stats). */
@@ -139,26 +239,39 @@ export class IncrementalCompiler {
   constructor(private readonly options: EvaluatorOptions) {}
 
   full(specs: ConfigSpecs): SpecEvaluator {
+    this.graph = SpecGraph.of(specs);
+    return this.compileBase(specs);
+  }
+
+  /**
+   * `specs`: the configuration after `changes`, which are every spec that changed, appeared
+   * or went away since the previous `full` or `update` (in order: a later change of a name wins).
+   */
+  update(specs: ConfigSpecs, changes: readonly SpecChange[]): SpecEvaluator {
+    if (!this.base) return this.full(specs);
+    for (const change of changes) {
+      if (change.spec) this.graph.put(change.namespace, change.spec);
+      else this.graph.remove(change.namespace, change.name);
+      this.dirty.add(key(change.namespace, change.name));
+    }
+    const plan = this.graph.plan(this.dirty);
+    if (!plan) return this.compileBase(specs);
+    const partial: ConfigSpecs = { ...specs, feature_gates: [], dynamic_configs: [], layer_configs: [] };
+    for (const own of plan.compile) {
+      const entry = this.graph.get(own);
+      if (entry) partial[entry.namespace].push(entry.spec);
+    }
+    this.patches += 1;
+    return new LayeredEvaluator(
+      this.base,
+      createEvaluator(partial, this.options),
+      namesByNamespace(plan.answers),
+    );
+  }
+
+  private compileBase(specs: ConfigSpecs): SpecEvaluator {
     this.base = createEvaluator(specs, this.options);
     this.dirty.clear();
     return this.base;
-  }
-
-  /** `changed`: names (per namespace) whose spec changed or went away between the previous `specs` and these. */
-  update(specs: ConfigSpecs, changed: Partial<Record<Namespace, readonly string[]>>): SpecEvaluator {
-    if (!this.base) return this.full(specs);
-    for (const namespace of NAMESPACES) {
-      for (const name of changed[namespace] ?? []) this.dirty.add(key(namespace, name));
-    }
-    const plan = planPatch(specs, this.dirty);
-    if (!plan) return this.full(specs);
-    const partial: ConfigSpecs = { ...specs, feature_gates: [], dynamic_configs: [], layer_configs: [] };
-    for (const namespace of NAMESPACES) {
-      partial[namespace] = (specs[namespace] ?? []).filter((spec) =>
-        plan.compile.has(key(namespace, spec.name)),
-      );
-    }
-    this.patches += 1;
-    return layered(this.base, createEvaluator(partial, this.options), plan.answers);
   }
 }

@@ -1,6 +1,6 @@
 import type { ConfigSpecs, EvaluatorOptions, Spec } from '@switchyard/core';
 import { ERROR_CODES, SwitchyardError } from './errors.js';
-import { IncrementalCompiler, type SpecEvaluator } from './layered-evaluator.js';
+import { IncrementalCompiler, type SpecChange, type SpecEvaluator } from './layered-evaluator.js';
 
 /**
  * Where the configuration being served came from.
@@ -133,12 +133,60 @@ export function parseDelta(input: unknown): StreamDelta {
   return delta;
 }
 
+/** Deltas parsed lately, by their exact event text (see parseSharedDelta). */
+const recentDeltas = new Map<string, StreamDelta>();
+/** Frames of one change reach a process within milliseconds; a few suffice, and keep memory flat. */
+const RECENT_DELTAS = 4;
+/** Longer texts are parsed per instance rather than kept (a delta that rewrites a large project). */
+const MAX_SHARED_DELTA_CHARS = 1024 * 1024;
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const item of Object.values(value)) deepFreeze(item);
+  }
+  return value;
+}
+
+/**
+ * `parseDelta` for a stream event's text, parsed once per process: a process that runs several
+ * SDK instances (per tenant, per worker pool) receives the same frame on each of their streams
+ * within milliseconds. The result is shared between them and frozen: specs are never mutated
+ * (the evaluator compiles copies of what it keeps), and freezing makes that a guarantee rather
+ * than a convention. A text that fails to parse is not remembered; it throws for every instance.
+ *
+ * @example
+ * const delta = parseSharedDelta(event.data); // the same object for the same text
+ */
+export function parseSharedDelta(text: string): StreamDelta {
+  const known = recentDeltas.get(text);
+  if (known) return known;
+  const delta = deepFreeze(parseDelta(text));
+  if (text.length <= MAX_SHARED_DELTA_CHARS) {
+    recentDeltas.set(text, delta);
+    if (recentDeltas.size > RECENT_DELTAS) {
+      const oldest = recentDeltas.keys().next().value;
+      if (oldest !== undefined) recentDeltas.delete(oldest);
+    }
+  }
+  return delta;
+}
+
 function parseJson(text: string, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
     throw invalid(`the ${what} is not JSON: ${(error as Error).message}`);
   }
+}
+
+/** Name -> position in a namespace's spec list. */
+type SpecIndex = Map<string, number>;
+
+function indexList(list: readonly Spec[]): SpecIndex {
+  const index: SpecIndex = new Map();
+  for (let at = 0; at < list.length; at++) index.set((list[at] as Spec).name, at);
+  return index;
 }
 
 const EMPTY_SPECS: ConfigSpecs = { feature_gates: [], dynamic_configs: [], layer_configs: [] };
@@ -179,6 +227,8 @@ export class SpecStore {
   syncedAt = 0;
   private readonly compiler: IncrementalCompiler;
   private namesCache: SpecNames | undefined;
+  /** Per namespace, where each name sits in the held list: a delta replaces in place instead of re-indexing every spec. */
+  private readonly indexes: Partial<Record<Namespace, { list: Spec[]; index: SpecIndex } | undefined>> = {};
 
   constructor(evaluatorOptions: EvaluatorOptions) {
     this.compiler = new IncrementalCompiler(evaluatorOptions);
@@ -206,6 +256,7 @@ export class SpecStore {
   /** Serves `specs` (already checked by parseConfigSpecs) from now on. */
   replace(specs: ConfigSpecs, source: ConfigSource, revision: number | null): ConfigChange {
     const previous = this.specs;
+    for (const namespace of NAMESPACES) this.indexes[namespace] = undefined;
     this.install(specs, this.compiler.full(specs), source, revision);
     return lazyChange({ revision, time: this.time, source }, () => ({
       gates: diffNames(previous?.feature_gates, specs.feature_gates),
@@ -218,36 +269,67 @@ export class SpecStore {
   applyDelta(delta: StreamDelta): ConfigChange {
     const current = this.specs ?? EMPTY_SPECS;
     const next: ConfigSpecs = { ...current, time: delta.time };
+    const changes: SpecChange[] = [];
+    const indexes: Partial<Record<Namespace, SpecIndex>> = {};
     for (const namespace of NAMESPACES) {
       const changed = delta.changed[namespace] ?? [];
       const removed = delta.removed[namespace] ?? [];
       if (changed.length === 0 && removed.length === 0) continue;
-      const byName = new Map((current[namespace] ?? []).map((spec) => [spec.name, spec]));
-      for (const spec of changed) byName.set(spec.name, spec);
-      for (const name of removed) byName.delete(name);
-      next[namespace] = [...byName.values()];
+      const held = current[namespace] ?? [];
+      // Taken, not borrowed: should anything below throw, the index is rebuilt on next use.
+      const index = this.takeIndex(namespace, held);
+      let list = held.slice();
+      for (const spec of changed) {
+        const at = index.get(spec.name);
+        if (at === undefined) {
+          index.set(spec.name, list.length);
+          list.push(spec);
+        } else {
+          list[at] = spec;
+        }
+        changes.push({ namespace, name: spec.name, spec });
+      }
+      if (removed.length > 0) {
+        const gone = new Set(removed);
+        list = list.filter((spec) => !gone.has(spec.name));
+        for (const name of removed) changes.push({ namespace, name, spec: undefined });
+        indexes[namespace] = indexList(list);
+      } else {
+        indexes[namespace] = index;
+      }
+      next[namespace] = list;
     }
     if (delta.layers) next.layers = delta.layers;
     if (delta.id_lists) next.id_lists = delta.id_lists;
-    const names = (namespace: Namespace) => [
-      ...(delta.changed[namespace] ?? []).map((spec) => spec.name),
-      ...(delta.removed[namespace] ?? []),
-    ];
-    const changedNames: ChangedNames = {
-      gates: names('feature_gates'),
-      configs: names('dynamic_configs'),
-      layers: names('layer_configs'),
-    };
-    const evaluator = this.compiler.update(next, {
-      feature_gates: changedNames.gates,
-      dynamic_configs: changedNames.configs,
-      layer_configs: changedNames.layers,
-    });
+    const evaluator = this.compiler.update(next, changes);
     this.install(next, evaluator, CONFIG_SOURCES.network, delta.revision);
-    return lazyChange(
-      { revision: delta.revision, time: delta.time, source: CONFIG_SOURCES.network },
-      () => changedNames,
-    );
+    for (const namespace of NAMESPACES) {
+      const index = indexes[namespace];
+      if (index) this.indexes[namespace] = { list: next[namespace], index };
+    }
+    // Fresh arrays per instance: a listener may keep or change them.
+    const names = (namespace: Namespace) => {
+      const list = (delta.changed[namespace] ?? []).map((spec) => spec.name);
+      for (const name of delta.removed[namespace] ?? []) list.push(name);
+      return list;
+    };
+    return {
+      revision: delta.revision,
+      time: delta.time,
+      source: CONFIG_SOURCES.network,
+      changed: {
+        gates: names('feature_gates'),
+        configs: names('dynamic_configs'),
+        layers: names('layer_configs'),
+      },
+    };
+  }
+
+  /** The position of each name in `list` (the last of a name, as the evaluator serves it), detached from the store. */
+  private takeIndex(namespace: Namespace, list: Spec[]): SpecIndex {
+    const held = this.indexes[namespace];
+    this.indexes[namespace] = undefined;
+    return held?.list === list ? held.index : indexList(list);
   }
 
   private install(
