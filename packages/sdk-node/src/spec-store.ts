@@ -225,6 +225,11 @@ export class SpecStore {
   source: ConfigSource = CONFIG_SOURCES.none;
   /** When the held configuration was last confirmed current by the server (ms); 0 = never. */
   syncedAt = 0;
+  /**
+   * When the held configuration started being served, on the monotonic clock
+   * (`performance.now()`, ms); learning its revision later (a reconnect) does not move it.
+   */
+  servingSince = 0;
   private readonly compiler: IncrementalCompiler;
   private namesCache: SpecNames | undefined;
   /** Per namespace, where each name sits in the held list: a delta replaces in place instead of re-indexing every spec. */
@@ -340,6 +345,7 @@ export class SpecStore {
   ): void {
     this.specs = specs;
     this.evaluator = evaluator;
+    this.servingSince = performance.now();
     this.namesCache = undefined;
     this.source = source;
     this.revision = revision;

@@ -201,7 +201,8 @@ export class Switchyard {
   private cacheWrite: Promise<void> | undefined;
   private cacheDirty = false;
   private statusInFlight = false;
-  private statusPending: number | null = null;
+  /** The next sdk_status to send: a revision and since when it is served (`performance.now()` ms). */
+  private statusPending: { revision: number; servingSince: number } | null = null;
 
   /**
    * Starts an SDK and waits for its first configuration: from the server, or (when it cannot be
@@ -871,7 +872,8 @@ export class Switchyard {
       streamFailuresBeforePolling: options.streamFailuresBeforePolling,
       requestTimeoutMs: options.requestTimeoutMs,
       onUpdate: (change) => this.onUpdate(change),
-      onInSync: (revision) => this.reportStatus(revision),
+      // Remembered now: by the time the report goes out, a poll may have replaced the configuration.
+      onInSync: (revision) => this.reportStatus(revision, this.store.servingSince),
       onIdListsStale: () => this.syncIdLists(),
       onError: (error) => this.report(error),
     });
@@ -977,11 +979,13 @@ export class Switchyard {
    * Tells the server which revision this instance holds (latest wins; failures are not
    * retried). Sent after a random delay of up to STATUS_SPREAD_MS: a change reaches every
    * instance at once, and a thousand reports in the same millisecond would compete for the
-   * server (and the host's CPU) with the change still being delivered.
+   * server (and the host's CPU) with the change still being delivered. So that the server can
+   * tell when each instance started serving the revision despite that delay, the report says
+   * how long it has been served (`heldForMs`, on the monotonic clock).
    */
-  private reportStatus(revision: number): void {
+  private reportStatus(revision: number, servingSince: number): void {
     if (this.closed || this.options.apiBase === null) return;
-    this.statusPending = revision;
+    this.statusPending = { revision, servingSince };
     if (this.statusInFlight) return;
     this.statusInFlight = true;
     const timer = setTimeout(() => this.sendStatus(), Math.random() * STATUS_SPREAD_MS);
@@ -1000,9 +1004,10 @@ export class Switchyard {
             headers: { ...this.headers(), 'content-type': 'application/json' },
             body: JSON.stringify({
               instanceId: this.instanceId,
-              revision: next,
+              revision: next.revision,
               sdkType: SDK_TYPE,
               sdkVersion: SDK_VERSION,
+              heldForMs: Math.max(0, Math.round(performance.now() - next.servingSince)),
             }),
             timeoutMs: this.options.requestTimeoutMs,
             background: true,

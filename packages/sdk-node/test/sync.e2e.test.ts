@@ -164,6 +164,115 @@ describe('live updates over /v1/stream', () => {
 });
 
 /**
+ * What `/v1/sdk_status` carries: reports go out up to a second after an update (spread on
+ * purpose), so each says how long the instance has served the revision (`heldForMs`, monotonic
+ * clock), from which the server dates the apply. A reconnect that finds the revision unchanged
+ * reports it again, still counted from when it was applied, not from the reconnect.
+ */
+describe('sdk_status reports', () => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+
+  let server: TestServer;
+  let proxy: TestProxy;
+  let sdk: Switchyard;
+  let started = 0;
+  const errors: string[] = [];
+
+  interface StatusBody {
+    instanceId: string;
+    revision: number;
+    sdkType: string;
+    sdkVersion: string;
+    heldForMs: number;
+  }
+  /** Complete sdk_status bodies, with when each arrived at the proxy. */
+  const reports = () =>
+    proxy
+      .seen('/v1/sdk_status')
+      .filter((seen) => seen.bodyDone)
+      .map((seen) => ({ ...(JSON.parse(seen.body.toString('utf8')) as StatusBody), at: seen.at }));
+
+  beforeAll(async () => {
+    process.on('unhandledRejection', onUnhandled);
+    server = await TestServer.start();
+    proxy = await TestProxy.start(() => server.url);
+    await server.api('POST', '/gates', {
+      name: 'reported',
+      rules: [{ name: 'all', conditions: [{ type: 'public' }] }],
+    });
+    started = performance.now();
+    sdk = await Switchyard.init({
+      serverKey: KEYS.server,
+      url: proxy.url,
+      onError: (error) => errors.push(error.message),
+    });
+  });
+
+  afterAll(async () => {
+    await sdk?.shutdown();
+    await proxy?.close();
+    await server?.remove();
+    process.off('unhandledRejection', onUnhandled);
+  });
+
+  it('says how long the revision has been served, counted from when it was applied', async () => {
+    const [first] = await waitFor('the first report', reports, (list) => list.length === 1);
+    const { at, ...body } = first ?? { at: 0 };
+    expect(body).toEqual({
+      instanceId: sdk.instanceId,
+      revision: sdk.stats().revision,
+      sdkType: 'switchyard-node',
+      sdkVersion: '0.1.0',
+      heldForMs: expect.any(Number),
+    });
+    expect(Number.isInteger(first?.heldForMs)).toBe(true);
+    expect(first?.heldForMs).toBeGreaterThanOrEqual(0);
+    expect(first?.heldForMs).toBeLessThanOrEqual(Math.ceil(at - started));
+
+    let appliedAt = 0;
+    const stop = sdk.onConfigChange(() => {
+      appliedAt = performance.now();
+    });
+    const changeSent = performance.now();
+    await server.api('POST', '/gates/reported/disable');
+    const second = (
+      await waitFor('a report of the new revision', reports, (list) =>
+        list.some((report) => report.revision > (first?.revision ?? 0)),
+      )
+    ).at(-1);
+    stop();
+    expect(appliedAt).toBeGreaterThan(changeSent);
+    expect(second?.revision).toBe(sdk.stats().revision);
+    expect(Number.isInteger(second?.heldForMs)).toBe(true);
+    // Applied after the change was sent, and when the listener ran (at the latest); sent
+    // shortly before it arrived (loopback: well under the 100 ms allowed here).
+    const arrived = second?.at ?? 0;
+    expect(second?.heldForMs).toBeLessThanOrEqual(Math.ceil(arrived - changeSent));
+    expect(second?.heldForMs).toBeGreaterThanOrEqual(Math.floor(arrived - appliedAt) - 100);
+  });
+
+  it('counts a revision found again on reconnect from its apply, not from the reconnect', async () => {
+    const revision = sdk.stats().revision;
+    const before = reports().length;
+    // Served for at least 300 ms before the stream drops.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const dropped = performance.now();
+    proxy.dropConnections();
+    const report = (
+      await waitFor('a report after the reconnect', reports, (list) => list.length > before)
+    ).at(-1);
+    expect(report?.revision).toBe(revision);
+    // Counted from the reconnect it would be below `arrived - dropped`.
+    const arrived = report?.at ?? 0;
+    expect(report?.heldForMs).toBeGreaterThanOrEqual(Math.floor(arrived - dropped) + 200);
+    expect(sdk.stats().reconnects).toBeGreaterThanOrEqual(1);
+    expect(errors.filter((message) => !message.includes('stream'))).toEqual([]);
+    expect(unhandled).toEqual([]);
+  });
+});
+
+/**
  * ID lists as statsig-node syncs them: a gate with `in_segment_list` after a full upload
  * (PUT, read whole), an incremental add and remove (only the new bytes, with Range), a
  * replacement (new file: the SDK starts over) and a deletion; each change reaches the SDK

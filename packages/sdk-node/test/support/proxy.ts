@@ -6,6 +6,11 @@ export interface SeenRequest {
   path: string;
   headers: IncomingHttpHeaders;
   status: number | null;
+  /** When the request arrived (`performance.now()`, ms). */
+  at: number;
+  /** The request body as sent (still gzipped when it was), complete once `bodyDone` is set. */
+  body: Buffer;
+  bodyDone: boolean;
 }
 
 /**
@@ -64,8 +69,17 @@ export class TestProxy {
       path: incoming.url ?? '/',
       headers: incoming.headers,
       status: null,
+      at: performance.now(),
+      body: Buffer.alloc(0),
+      bodyDone: false,
     };
     this.requests.push(seen);
+    const chunks: Buffer[] = [];
+    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+    incoming.on('end', () => {
+      seen.body = Buffer.concat(chunks);
+      seen.bodyDone = true;
+    });
     if (this.blockStream && seen.path.startsWith('/v1/stream')) {
       seen.status = 404;
       outgoing.writeHead(404, { 'content-type': 'application/json' });
