@@ -4,8 +4,8 @@
  * sums Pulse would hold after each minute. Used by the false-rollback and detection tests and
  * by the detection-time benchmark, so both measure the code that decides in production.
  *
- * Model: a population of users, each active in a given minute with a fixed probability; an
- * active user makes `requestsPerMinute` requests, each timing out with the baseline rate
+ * Model: a population of users, of whom `activePerMinute` (drawn uniformly) are active in each
+ * minute; an active user makes `requestsPerMinute` requests, each timing out with the baseline rate
  * (control) or the baseline times (1 + regression) (canary). A user joins an arm at its first
  * active minute (its first exposure). The guardrail is the per-user ratio timeouts / requests.
  */
@@ -141,8 +141,9 @@ export function simulateCanary(scenario: CanaryScenario): CanaryOutcome {
   let srmHolds = 0;
   let last: StageAssessment | undefined;
   for (let minute = 1; minute <= scenario.minutes; minute++) {
-    for (let user = 0; user < population; user++) {
-      if (random() >= share) continue;
+    // The minute's active users, drawn uniformly (with replacement: a user drawn twice is busier).
+    for (let draw = 0; draw < scenario.activePerMinute; draw++) {
+      const user = Math.floor(random() * population);
       const arm = inCanary[user] as 0 | 1;
       const stats = arms[arm] as ReturnType<typeof emptyArmStats>;
       const y0 = timeouts[user] as number;
