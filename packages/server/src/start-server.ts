@@ -1,4 +1,4 @@
-import { type App, buildApp } from './app.js';
+import { type App, type AppOptions, buildApp } from './app.js';
 import type { ServerConfig } from './config.js';
 import { PostgresChangeFeed } from './services/change-feed.js';
 import { openDatabase } from './store/database.js';
@@ -17,9 +17,12 @@ export interface RunningServer {
 export async function startServer(
   config: ServerConfig,
   logger: boolean | object = { level: config.logLevel },
+  /** Job intervals and limits (the demo runs its monitor every few seconds). */
+  options: Omit<AppOptions, 'database' | 'logger' | 'publicUrl' | 'changeFeed'> = {},
 ): Promise<RunningServer> {
   const database = await openDatabase(config.databaseUrl);
   const app = await buildApp({
+    ...options,
     database,
     logger,
     publicUrl: config.publicUrl,

@@ -1,0 +1,1 @@
+export { type DemoOptions, type DemoReport, runDemo } from './demo/run-demo.js';
