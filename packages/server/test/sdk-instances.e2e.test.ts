@@ -123,6 +123,54 @@ describe.each(TEST_DATABASES)('SDK instances on $name', (testDatabase) => {
     expect(await spread()).toMatchObject({ instances: 1 });
   });
 
+  it('measures how fast each change reached the instances that held the revision before it', async () => {
+    const console = (method: 'GET' | 'POST', url: string, payload?: object) =>
+      app.http.inject({
+        method,
+        url: `/api/v1${url}`,
+        headers: { authorization: `Bearer ${CONSOLE}` },
+        ...(payload && { payload }),
+      });
+    expect((await console('POST', '/gates', { name: 'kill_me' })).statusCode).toBe(201);
+    const before = (await app.snapshots.current('production')).revision;
+    const node = { sdkType: 'switchyard-node', sdkVersion: '0.1.0' };
+    for (const instanceId of ['instance-a1', 'instance-a2', 'instance-a3', 'instance-a4']) {
+      await report(SERVER, { instanceId, revision: before, ...node });
+    }
+    now += 60_000;
+    const changedAt = now;
+    expect((await console('POST', '/gates/kill_me/disable')).statusCode).toBe(200);
+    const revision = (await app.snapshots.current('production')).revision;
+    // Reports arrive spread out; each says how long the instance had already served the revision.
+    now = changedAt + 900;
+    await report(SERVER, { instanceId: 'instance-a1', revision, heldForMs: 880, ...node }); // applied at +20
+    await report(SERVER, { instanceId: 'instance-a2', revision, heldForMs: 870, ...node }); // +30
+    now = changedAt + 1500;
+    await report(SERVER, { instanceId: 'instance-a3', revision, heldForMs: 1000, ...node }); // +500
+    // Started after the change: its first report says when it started, not how fast the change travelled.
+    await report(SERVER, { instanceId: 'instance-late', revision, heldForMs: 0, ...node });
+    const changes = (await console('GET', '/changes?kind=gate&name=kill_me')).json();
+    expect(changes.changes[0]).toMatchObject({
+      action: 'disable',
+      revision,
+      at: changedAt,
+      convergence: { instances: 4, reached: 3, p50Ms: 30, p99Ms: null, p100Ms: null },
+    });
+    // The fourth instance catches up (on a later revision, which includes this change).
+    now = changedAt + 4000;
+    await report(SERVER, { instanceId: 'instance-a4', revision: revision + 5, heldForMs: 1000, ...node });
+    const after = (await console('GET', '/changes?kind=gate&name=kill_me')).json();
+    expect(after.changes[0].convergence).toEqual({
+      instances: 4,
+      reached: 4,
+      p50Ms: 30,
+      p99Ms: 3000,
+      p100Ms: 3000,
+    });
+    // The gate's creation came before any instance reported: nobody held an older revision then.
+    expect(after.changes[1]).toMatchObject({ action: 'create', convergence: { instances: 0, p50Ms: null } });
+  });
+
   it('refuses bad reports with the field, and console keys', async () => {
     const bad = await report(SERVER, { instanceId: 'x', revision: -1 });
     expect(bad.statusCode).toBe(400);
