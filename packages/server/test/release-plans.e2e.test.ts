@@ -140,6 +140,34 @@ describe.each(TEST_DATABASES)('release plans on $name', (testDatabase) => {
     expect(users(500).every((user) => evaluate.checkGate(user, 'new_checkout').value)).toBe(true);
   });
 
+  it('replaces a plan with PATCH: back to its first stage, new arms, the same salt (users stay in)', async () => {
+    await api('POST', '/gates', {
+      name: 'new_checkout',
+      rules: [{ name: 'beta', conditions: [{ type: 'public' }], passPercentage: 0 }],
+    });
+    const first = await api('PATCH', '/gates/new_checkout', { releasePlan: plan() });
+    expect(first.rules).toHaveLength(1);
+    await api('POST', '/gates/new_checkout/advance');
+    const replaced = await api('PATCH', '/gates/new_checkout', {
+      releasePlan: plan({
+        stages: [
+          { name: 'Canary', percentage: 20 },
+          { name: 'Everyone', percentage: 100 },
+        ],
+      }),
+    });
+    expect(replaced.releasePlan).toMatchObject({
+      current: 0,
+      status: 'active',
+      salt: first.releasePlan.salt,
+    });
+    expect(replaced.releasePlan.stages[0].ruleId).not.toBe(first.releasePlan.stages[1].ruleId);
+    // The gate's own rules come first and are untouched.
+    expect(replaced.rules).toEqual(first.rules);
+    const removed = await api('PATCH', '/gates/new_checkout', { releasePlan: null });
+    expect(removed.releasePlan).toBeNull();
+  });
+
   it('refuses bad plans with a code and the field', async () => {
     const cases: [unknown, number, string, string][] = [
       [{ stages: [{ name: 'x' }] }, 400, 'invalid_request', 'releasePlan.stages.0.percentage'],

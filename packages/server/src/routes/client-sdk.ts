@@ -105,6 +105,11 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
  *   Latin-1, not UTF-8.
  */
 function decodeBody(request: FastifyRequest): unknown {
+  return parseBodyText(decodeBodyText(request));
+}
+
+/** The text of a client request's body, with its transport encoding undone (see decodeBody). */
+function decodeBodyText(request: FastifyRequest): string {
   const query = request.query as Query;
   let bytes = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
   if (bytes.length === 0) throw invalid('the request body is empty', 'body');
@@ -125,6 +130,10 @@ function decodeBody(request: FastifyRequest): unknown {
   } else {
     text = bytes.toString('utf8');
   }
+  return text;
+}
+
+function parseBodyText(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {
@@ -231,7 +240,8 @@ export function clientSdkRoutes(
 
     app.post('/rgstr', { bodyLimit: EVENT_BODY_LIMIT }, async (request, reply) => {
       const key = await authenticate(keys, clientKey(request), ['client', 'server']);
-      const body = decodeBody(request);
+      const text = decodeBodyText(request);
+      const body = parseBodyText(text);
       const batch = parseEvents(body);
       // As on /initialize: the device's stableID travels in statsigMetadata, and exposures of
       // stableID-typed experiments need it among the unit IDs.
@@ -247,12 +257,12 @@ export function clientSdkRoutes(
         }
       }
       metrics?.onEventsRejected(batch.rejected.length);
-      // Keyed by the decoded body: a retried batch is acknowledged, not stored twice.
+      // Keyed by the decoded body's text: a retried batch is acknowledged, not stored twice.
       const idempotencyKey = request.headers['idempotency-key'];
       const outcome = await ingestion.submit(
         key.environment,
         batch.events,
-        batchKeyOf(body, typeof idempotencyKey === 'string' ? idempotencyKey : undefined),
+        batchKeyOf(text, typeof idempotencyKey === 'string' ? idempotencyKey : undefined),
       );
       metrics?.onEventsStored(outcome.stored);
       return reply.status(202).send({

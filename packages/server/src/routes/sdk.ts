@@ -1,5 +1,5 @@
 import { createGunzip, gzipSync } from 'node:zlib';
-import type { FastifyPluginAsync, preParsingAsyncHookHandler } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest, preParsingAsyncHookHandler } from 'fastify';
 import { InvalidInputError, OverloadedError } from '../errors.js';
 import { authenticate, presentedKey } from '../http/auth.js';
 import type { Metrics } from '../http/metrics.js';
@@ -20,6 +20,8 @@ interface RejectedEvent {
 /**
  * Reads a batch. A malformed event is rejected on its own (and reported) so one bad event
  * never costs the rest of the batch; only a body without an `events` array is refused whole.
+ * The parsed objects are used as they are (no copies): only the user's unit IDs are ever
+ * stored from `user`, never its other fields (private attributes are for evaluation only).
  */
 export function parseEvents(body: unknown): { events: IncomingEvent[]; rejected: RejectedEvent[] } {
   const raw = (body as { events?: unknown } | null)?.events;
@@ -27,32 +29,27 @@ export function parseEvents(body: unknown): { events: IncomingEvent[]; rejected:
     throw new InvalidInputError('invalid_request', 'events must be an array', { field: 'body.events' });
   const events: IncomingEvent[] = [];
   const rejected: RejectedEvent[] = [];
-  raw.forEach((item, index) => {
-    const event = item as Record<string, unknown> | null;
-    if (!event || typeof event.eventName !== 'string' || event.eventName.length === 0) {
+  for (let index = 0; index < raw.length; index++) {
+    const event = raw[index] as Record<string, unknown> | null;
+    const eventName = event?.eventName;
+    if (!event || typeof eventName !== 'string' || eventName.length === 0) {
       rejected.push({
         index,
         field: `body.events.${index}.eventName`,
         message: 'must be a non-empty string',
       });
-      return;
+      continue;
     }
-    const user =
-      event.user && typeof event.user === 'object' ? { ...(event.user as Record<string, unknown>) } : null;
-    // Private attributes are for evaluation only and never stored.
-    if (user) delete user.privateAttributes;
+    const { user, metadata, secondaryExposures } = event;
     events.push({
-      eventName: event.eventName,
+      eventName,
       time: Number(event.time),
-      user,
+      user: user && typeof user === 'object' ? (user as Record<string, unknown>) : null,
       value: event.value ?? null,
-      metadata:
-        event.metadata && typeof event.metadata === 'object'
-          ? (event.metadata as Record<string, unknown>)
-          : null,
-      secondaryExposures: Array.isArray(event.secondaryExposures) ? event.secondaryExposures : null,
+      metadata: metadata && typeof metadata === 'object' ? (metadata as Record<string, unknown>) : null,
+      secondaryExposures: Array.isArray(secondaryExposures) ? secondaryExposures : null,
     });
-  });
+  }
   return { events, rejected };
 }
 
@@ -87,6 +84,9 @@ const inflateGzip: preParsingAsyncHookHandler = async (request, _reply, payload)
   return inflated;
 };
 
+/** Each log_event request's body as received (inflated), for its batch key. */
+const rawBodies = new WeakMap<FastifyRequest, Buffer>();
+
 /**
  * Statsig's server-SDK protocol (shared/docs/statsig-protocol.md sections 1 and 5; ID lists,
  * section 6, are in id-list-files.ts): statsig-node pointed at `http://host/v1` works unchanged.
@@ -98,6 +98,17 @@ export function sdkRoutes(
   metrics?: Pick<Metrics, 'onEventsStored' | 'onEventsRejected'>,
 ): FastifyPluginAsync {
   return async (app) => {
+    // JSON bodies are read as bytes, so the batch key hashes them as they are instead of
+    // serialising the parsed body again; Fastify's own parser (with its prototype-poisoning
+    // checks) still does the parsing.
+    const parseJson = app.getDefaultJsonParser('error', 'error');
+    app.removeContentTypeParser('application/json');
+    app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+      rawBodies.set(request, body as Buffer);
+      // Typed for strings; it parses a Buffer the same way (secure-json-parse accepts both).
+      parseJson(request, body as unknown as string, done);
+    });
+
     app.get<{ Params: { file: string }; Querystring: { sinceTime?: string } }>(
       '/download_config_specs/:file',
       async (request, reply) => {
@@ -131,7 +142,10 @@ export function sdkRoutes(
           outcome = await ingestion.submit(
             key.environment,
             batch.events,
-            batchKeyOf(request.body, typeof idempotencyKey === 'string' ? idempotencyKey : undefined),
+            batchKeyOf(
+              rawBodies.get(request) ?? '',
+              typeof idempotencyKey === 'string' ? idempotencyKey : undefined,
+            ),
           );
         } catch (error) {
           // statsig-node retries a 503 but drops a batch answered with 429.

@@ -24,15 +24,20 @@ interface PendingBatch {
 }
 
 const DEFAULT_MAX_PENDING_EVENTS = 200_000;
+/** After a write, ingestion counts as busy this long (ms): batches come and go in bursts. */
+const BUSY_WINDOW_MS = 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
- * The key of a batch's content: an SDK retrying a batch sends the same events again (gzipped
- * the first time, plain on retries), so their parsed JSON is what identifies it.
+ * The key of a batch's content: an SDK retrying a batch sends the same body again (statsig-node
+ * and js-client serialise the same events again, gzipped the first time and plain on retries),
+ * so the bytes of the decoded body identify it. Hashing them as received costs a fraction of
+ * serialising the parsed body again (what this did before; for bodies written by
+ * `JSON.stringify`, as both SDKs do, the two give the same key).
  */
-export function batchKeyOf(body: unknown, idempotencyKey?: string): string {
+export function batchKeyOf(body: Uint8Array | string, idempotencyKey?: string): string {
   if (idempotencyKey) return `key:${idempotencyKey}`;
-  return createHash('sha256').update(JSON.stringify(body)).digest('base64url');
+  return createHash('sha256').update(body).digest('base64url');
 }
 
 /**
@@ -46,6 +51,8 @@ export class EventIngestion {
   private pendingEvents = 0;
   private writing: Promise<void> | undefined;
   private lastPrune = 0;
+  /** performance.now() when the last write finished. */
+  private lastWritten = Number.NEGATIVE_INFINITY;
   private readonly maxPendingEvents: number;
   private readonly clock: () => number;
 
@@ -75,6 +82,14 @@ export class EventIngestion {
     });
   }
 
+  /**
+   * Whether events are being written or were in the last second: background work that needs the
+   * database (Pulse's aggregation) then does a bounded share of it and leaves the rest for later.
+   */
+  busy(): boolean {
+    return this.writing !== undefined || performance.now() - this.lastWritten < BUSY_WINDOW_MS;
+  }
+
   /** Waits until everything accepted so far is committed (graceful shutdown). */
   async drain(): Promise<void> {
     while (this.writing) await this.writing;
@@ -93,6 +108,7 @@ export class EventIngestion {
         for (const batch of batches) batch.reject(error);
       } finally {
         for (const batch of batches) this.pendingEvents -= batch.events.length;
+        this.lastWritten = performance.now();
       }
       await this.pruneBatchKeys();
     }
