@@ -125,6 +125,7 @@ export async function buildApp({
       commitLagMs: pulseCommitLagMs,
       chunkSize: pulseChunkSize,
       log: http.log,
+      busy: () => ingestion.busy(),
     },
   );
   await keys.ensureEnvironments();

@@ -10,7 +10,9 @@ import type { ExposureArm } from './exposures.js';
 import type { CompiledMetric, Contribution, MetricEvent } from './metric-events.js';
 import { type BucketStats, bucketOf } from './value-buckets.js';
 
-export const DAY_MS = 24 * 60 * 60 * 1000;
+export const HOUR_MS = 60 * 60 * 1000;
+export const DAY_MS = 24 * HOUR_MS;
+export const HOURS_PER_DAY = 24;
 /** CUPED's covariate: the unit's value over this many days before its exposure day. */
 export const PRE_PERIOD_DAYS = 14;
 
@@ -27,6 +29,8 @@ export interface AggregatedEvent extends MetricEvent {
 export interface UnitExposure {
   arm: string;
   firstDay: number;
+  /** Hours since the epoch; `firstDay` is the day it falls in. */
+  firstHour: number;
 }
 
 /** What the aggregation knows of one unit (`environment`, unit type, unit id). */
@@ -40,47 +44,67 @@ export function unitKey(environment: string, unitType: string, unitId: string): 
   return `${environment}\u0000${unitType}\u0000${unitId}`;
 }
 
-export function armDayKey(
+export function armPeriodKey(
   environment: string,
   entity: string,
   arm: string,
   metric: string,
-  day: number,
+  period: number,
 ): string {
-  return [environment, entity, arm, metric, day].join('\u0000');
+  return `${environment}\u0000${entity}\u0000${arm}\u0000${metric}\u0000${period}`;
 }
 
 export function dayOf(time: number): number {
   return Math.floor(time / DAY_MS);
 }
 
+export function hourOf(time: number): number {
+  return Math.floor(time / HOUR_MS);
+}
+
+/** The day an hour (since the epoch) falls in. */
+export function dayOfHour(hour: number): number {
+  return Math.floor(hour / HOURS_PER_DAY);
+}
+
+/** A change to one arm's statistics, attributed to the period (day or hour) it takes effect in. */
+export interface ArmDelta {
+  environment: string;
+  entity: string;
+  arm: string;
+  metric: string;
+  period: number;
+  stats: ArmStats;
+}
+
+/** A change to one value bucket of an arm, attributed to a day or an hour. */
+export interface BucketDelta {
+  environment: string;
+  entity: string;
+  arm: string;
+  metric: string;
+  period: number;
+  bucket: number;
+  stats: BucketStats;
+}
+
 /**
  * Folds events, in id order, into per-unit state and per-arm statistic deltas. A unit joins an
  * arm at its first exposure to the entity (later exposures, even to another arm, are ignored);
  * from that day on its events are post-exposure, in the 14 days before they are its CUPED
- * covariate. Each delta is attributed to the day it takes effect, so the sum of the rows up to
- * a day is that day's cumulative result. The caller loads the state of every unit the events
- * touch before calling `apply`, and writes back what `changes()` lists.
+ * covariate (for ratios: numerator and denominator). Each delta is attributed to the hour it
+ * takes effect in (the event's hour, or the exposure's hour if later) and to that hour's day, so
+ * the sum of the rows up to an hour or a day is the cumulative result at its end. The caller
+ * loads the state of every unit the events touch before calling `apply`, and writes back what
+ * `changes()` lists.
  */
 export class Aggregation {
   private readonly newExposures: { key: string; entity: string; exposure: UnitExposure }[] = [];
   private readonly changedDays = new Set<string>();
-  private readonly bucketDeltas = new Map<
-    string,
-    {
-      environment: string;
-      entity: string;
-      arm: string;
-      metric: string;
-      day: number;
-      bucket: number;
-      stats: BucketStats;
-    }
-  >();
-  private readonly armDeltas = new Map<
-    string,
-    { environment: string; entity: string; arm: string; metric: string; day: number; stats: ArmStats }
-  >();
+  private readonly bucketDayDeltas = new Map<string, BucketDelta>();
+  private readonly bucketHourDeltas = new Map<string, BucketDelta>();
+  private readonly armDayDeltas = new Map<string, ArmDelta>();
+  private readonly armHourDeltas = new Map<string, ArmDelta>();
 
   constructor(
     private readonly metrics: readonly CompiledMetric[],
@@ -98,16 +122,17 @@ export class Aggregation {
     }
   }
 
-  /** What to write back: new exposures, changed unit days (by unit key), arm deltas. */
+  /** What to write back: new exposures, changed unit days (by unit key), arm and bucket deltas. */
   changes() {
+    // A unit that left a bucket and came back within the chunk changes nothing there.
+    const moved = ({ stats }: BucketDelta) => stats.n !== 0 || stats.sumY !== 0 || stats.sumX !== 0;
     return {
       newExposures: this.newExposures,
       changedDays: this.changedDays,
-      armDeltas: [...this.armDeltas.values()],
-      // A unit that left a bucket and came back within the chunk changes nothing there.
-      bucketDeltas: [...this.bucketDeltas.values()].filter(
-        ({ stats }) => stats.n !== 0 || stats.sumY !== 0 || stats.sumX !== 0,
-      ),
+      armDayDeltas: [...this.armDayDeltas.values()],
+      armHourDeltas: [...this.armHourDeltas.values()],
+      bucketDayDeltas: [...this.bucketDayDeltas.values()].filter(moved),
+      bucketHourDeltas: [...this.bucketHourDeltas.values()].filter(moved),
     };
   }
 
@@ -117,8 +142,9 @@ export class Aggregation {
     const key = unitKey(event.environment, exposure.unitType, unitId);
     const unit = this.unit(key);
     if (unit.exposures.has(exposure.entity)) return;
-    const firstDay = dayOf(event.time);
-    const joined = { arm: exposure.arm, firstDay };
+    const firstHour = hourOf(event.time);
+    const firstDay = dayOfHour(firstHour);
+    const joined = { arm: exposure.arm, firstDay, firstHour };
     unit.exposures.set(exposure.entity, joined);
     this.newExposures.push({ key, entity: exposure.entity, exposure: joined });
     for (const metric of this.metrics) {
@@ -129,11 +155,11 @@ export class Aggregation {
         exposure.entity,
         joined.arm,
         metric.name,
-        firstDay,
+        firstHour,
         unitContribution(values),
       );
       if (metric.winsorized) {
-        this.moveBucket(event.environment, exposure.entity, joined.arm, metric.name, firstDay, null, values);
+        this.moveBucket(event.environment, exposure.entity, joined.arm, metric.name, firstHour, null, values);
       }
     }
   }
@@ -146,7 +172,8 @@ export class Aggregation {
   ) {
     const key = unitKey(event.environment, metric.unitType, unitId);
     const unit = this.unit(key);
-    const day = dayOf(event.time);
+    const hour = hourOf(event.time);
+    const day = dayOfHour(hour);
     const before = new Map<string, UnitValues>();
     for (const [entity, exposure] of unit.exposures)
       before.set(entity, this.valuesOf(unit, metric, exposure.firstDay));
@@ -162,8 +189,9 @@ export class Aggregation {
       const previous = before.get(entity);
       if (!previous) continue;
       const next = this.valuesOf(unit, metric, exposure.firstDay);
-      // Post-exposure changes take effect on the event's day; pre-period ones from the exposure day.
-      const effective = Math.max(day, exposure.firstDay);
+      // Post-exposure changes take effect in the event's hour; pre-period ones (and those of the
+      // exposure's day before the exposure) from the exposure's hour.
+      const effective = Math.max(hour, exposure.firstHour);
       this.addDelta(
         event.environment,
         entity,
@@ -178,24 +206,22 @@ export class Aggregation {
     }
   }
 
-  /** The unit's post-exposure `y` and `d` and pre-exposure `x`, for an exposure on `firstDay`. */
+  /** The unit's post-exposure `y` and `d` and pre-exposure `x` and `e`, for an exposure on `firstDay`. */
   private valuesOf(unit: UnitState, metric: CompiledMetric, firstDay: number): UnitValues {
     let post = 0;
     let den = 0;
     let pre = 0;
+    let preDen = 0;
     for (const [day, value] of unit.days.get(metric.name) ?? []) {
       if (day >= firstDay) {
         post += value.num;
         den += value.den;
       } else if (day >= firstDay - PRE_PERIOD_DAYS) {
         pre += value.num;
+        preDen += value.den;
       }
     }
-    return {
-      y: metric.unitValue(post),
-      d: den,
-      x: metric.isRatio ? 0 : metric.unitValue(pre),
-    };
+    return { y: metric.unitValue(post), d: den, x: metric.unitValue(pre), e: preDen };
   }
 
   private unit(key: string): UnitState {
@@ -213,25 +239,25 @@ export class Aggregation {
     entity: string,
     arm: string,
     metric: string,
-    day: number,
+    hour: number,
     from: UnitValues | null,
     to: UnitValues,
   ) {
-    const add = (values: UnitValues, sign: 1 | -1) => {
+    const add = (deltas: Map<string, BucketDelta>, period: number, values: UnitValues, sign: 1 | -1) => {
       const bucket = bucketOf(values.y);
-      const key = `${armDayKey(environment, entity, arm, metric, day)}\u0000${bucket}`;
-      let row = this.bucketDeltas.get(key);
+      const key = `${armPeriodKey(environment, entity, arm, metric, period)}\u0000${bucket}`;
+      let row = deltas.get(key);
       if (!row) {
         row = {
           environment,
           entity,
           arm,
           metric,
-          day,
+          period,
           bucket,
           stats: { n: 0, sumY: 0, sumY2: 0, sumX: 0, sumXY: 0 },
         };
-        this.bucketDeltas.set(key, row);
+        deltas.set(key, row);
       }
       row.stats.n += sign;
       row.stats.sumY += sign * values.y;
@@ -239,25 +265,35 @@ export class Aggregation {
       row.stats.sumX += sign * values.x;
       row.stats.sumXY += sign * values.x * values.y;
     };
-    if (from) add(from, -1);
-    add(to, 1);
+    const day = dayOfHour(hour);
+    if (from) {
+      add(this.bucketDayDeltas, day, from, -1);
+      add(this.bucketHourDeltas, hour, from, -1);
+    }
+    add(this.bucketDayDeltas, day, to, 1);
+    add(this.bucketHourDeltas, hour, to, 1);
   }
 
+  /** Adds `delta` to the arm's row of the hour it takes effect in, and to that hour's day. */
   private addDelta(
     environment: string,
     entity: string,
     arm: string,
     metric: string,
-    day: number,
+    hour: number,
     delta: ArmStats,
   ) {
-    const key = armDayKey(environment, entity, arm, metric, day);
-    let row = this.armDeltas.get(key);
-    if (!row) {
-      row = { environment, entity, arm, metric, day, stats: emptyArmStats() };
-      this.armDeltas.set(key, row);
-    }
-    addArmStats(row.stats, delta);
+    const add = (deltas: Map<string, ArmDelta>, period: number) => {
+      const key = armPeriodKey(environment, entity, arm, metric, period);
+      let row = deltas.get(key);
+      if (!row) {
+        row = { environment, entity, arm, metric, period, stats: emptyArmStats() };
+        deltas.set(key, row);
+      }
+      addArmStats(row.stats, delta);
+    };
+    add(this.armDayDeltas, dayOfHour(hour));
+    add(this.armHourDeltas, hour);
   }
 }
 

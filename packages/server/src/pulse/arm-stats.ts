@@ -1,7 +1,10 @@
 /**
  * Per-arm sufficient statistics of one metric (shared/docs/stats-methods.md §0): they add across
- * days and updates, so Pulse stores sums, never units. `y` is the unit's post-exposure value
- * (the numerator for ratios), `d` its denominator (ratios), `x` its pre-exposure value (CUPED).
+ * days and updates, so Pulse stores sums, never units. Per unit: `y` is the post-exposure value
+ * (the numerator for ratios), `d` the post-exposure denominator (ratios and means), `x` the
+ * pre-exposure value (the pre-period numerator for ratios), `e` the pre-exposure denominator.
+ * CUPED on a ratio adjusts Σy/Σd by Σx/Σe, so it needs every square and cross-product of the
+ * four (§3.2, "Ratio metrics with CUPED"); other metrics have d = e = 0.
  */
 export interface ArmStats {
   n: number;
@@ -13,6 +16,12 @@ export interface ArmStats {
   sumX: number;
   sumX2: number;
   sumXY: number;
+  sumE: number;
+  sumE2: number;
+  sumXE: number;
+  sumDE: number;
+  sumYE: number;
+  sumDX: number;
 }
 
 export const ARM_STAT_FIELDS = [
@@ -25,10 +34,32 @@ export const ARM_STAT_FIELDS = [
   'sumX',
   'sumX2',
   'sumXY',
+  'sumE',
+  'sumE2',
+  'sumXE',
+  'sumDE',
+  'sumYE',
+  'sumDX',
 ] as const;
 
 export function emptyArmStats(): ArmStats {
-  return { n: 0, sumY: 0, sumY2: 0, sumD: 0, sumD2: 0, sumYD: 0, sumX: 0, sumX2: 0, sumXY: 0 };
+  return {
+    n: 0,
+    sumY: 0,
+    sumY2: 0,
+    sumD: 0,
+    sumD2: 0,
+    sumYD: 0,
+    sumX: 0,
+    sumX2: 0,
+    sumXY: 0,
+    sumE: 0,
+    sumE2: 0,
+    sumXE: 0,
+    sumDE: 0,
+    sumYE: 0,
+    sumDX: 0,
+  };
 }
 
 /** Adds `delta` into `into`, in place. */
@@ -37,15 +68,16 @@ export function addArmStats(into: ArmStats, delta: ArmStats): ArmStats {
   return into;
 }
 
-/** One unit's values: post-exposure `y` and `d`, pre-exposure `x`. */
+/** One unit's values: post-exposure `y` and `d`, pre-exposure `x` and `e`. */
 export interface UnitValues {
   y: number;
   d: number;
   x: number;
+  e: number;
 }
 
 /** What one unit contributes to its arm's statistics. */
-export function unitContribution({ y, d, x }: UnitValues): ArmStats {
+export function unitContribution({ y, d, x, e }: UnitValues): ArmStats {
   return {
     n: 1,
     sumY: y,
@@ -56,6 +88,12 @@ export function unitContribution({ y, d, x }: UnitValues): ArmStats {
     sumX: x,
     sumX2: x * x,
     sumXY: x * y,
+    sumE: e,
+    sumE2: e * e,
+    sumXE: x * e,
+    sumDE: d * e,
+    sumYE: y * e,
+    sumDX: d * x,
   };
 }
 

@@ -2,6 +2,7 @@ import {
   type ArmSummary,
   computeBayesianEffect,
   estimateCupedLift,
+  estimateCupedRatioLift,
   estimateLift,
   evaluateGuardrail,
   type LiftEstimates,
@@ -14,11 +15,14 @@ import {
   testSampleRatio,
 } from '@switchyard/stats';
 import type { StoredMetric } from '../domain/metric.js';
-import type { ArmStats } from './arm-stats.js';
+import { type ArmStats, emptyArmStats } from './arm-stats.js';
 
 export interface PulseOptions {
   alpha: number;
-  /** CUPED on mean, sum, count and conversion metrics (ratios are shown without it). */
+  /**
+   * CUPED: each unit's value over the 14 days before its exposure as the covariate; ratio and
+   * mean metrics adjust by the pre-period ratio (numerator and denominator), with the delta method.
+   */
   cuped: boolean;
   /** Always-valid confidence sequences (safe to peek at) instead of a fixed-horizon test. */
   sequential: boolean;
@@ -51,7 +55,7 @@ export interface MetricResult {
   treatment: { units: number; mean: number | null };
   absolute: Interval | null;
   relative: Interval | null;
-  /** Whether CUPED was applied (asked for, a non-ratio metric, and pre-period data to use). */
+  /** Whether CUPED was applied (asked for, and pre-period data in both arms that moved the estimate). */
   cuped: boolean;
   sequential: boolean;
   /** `improved` / `regressed`: significant in the good / bad direction; `neutral` otherwise. */
@@ -82,12 +86,22 @@ function armSummary(metric: StoredMetric, stats: ArmStats): Outcome<ArmSummary> 
   return summarizeMean({ n: stats.n, sum: stats.sumY, sumSquares: stats.sumY2 });
 }
 
+/**
+ * The CUPED-adjusted lift, or null to show the plain one: CUPED not possible (no pre-period
+ * data in an arm, or θ = 0 so nothing would change) or not computable.
+ */
 function cupedLift(
   metric: StoredMetric,
   control: ArmStats,
   treatment: ArmStats,
 ): Outcome<LiftEstimates> | null {
-  if (metric.type === 'ratio' || metric.type === 'mean') return null;
+  if (metric.type === 'ratio' || metric.type === 'mean') {
+    // The covariate is the pre-period ratio: without a pre-period denominator in an arm there
+    // is no such ratio to adjust by (stats falls back to θ = 0, the plain analysis).
+    if (control.sumE === 0 || treatment.sumE === 0) return null;
+    const lift = estimateCupedRatioLift(cupedRatioStats(control), cupedRatioStats(treatment));
+    return lift.status === 'ok' && lift.theta !== 0 ? lift : null;
+  }
   // No pre-period data in either arm: nothing to adjust with.
   if (control.sumX2 === 0 && treatment.sumX2 === 0) return null;
   const cuped = (stats: ArmStats) => ({
@@ -104,7 +118,32 @@ function cupedLift(
   return lift.status === 'ok' ? lift : null;
 }
 
-const EMPTY: ArmStats = { n: 0, sumY: 0, sumY2: 0, sumD: 0, sumD2: 0, sumYD: 0, sumX: 0, sumX2: 0, sumXY: 0 };
+/**
+ * An arm of a ratio metric in @switchyard/stats' terms, where x / y is the ratio: its x is our
+ * post numerator y, its y our post denominator d; xPre our pre numerator x, yPre our pre
+ * denominator e.
+ */
+function cupedRatioStats(stats: ArmStats) {
+  return {
+    n: stats.n,
+    sumX: stats.sumY,
+    sumY: stats.sumD,
+    sumX2: stats.sumY2,
+    sumY2: stats.sumD2,
+    sumXY: stats.sumYD,
+    sumXPre: stats.sumX,
+    sumYPre: stats.sumE,
+    sumXPre2: stats.sumX2,
+    sumYPre2: stats.sumE2,
+    sumXPreYPre: stats.sumXE,
+    sumXXPre: stats.sumXY,
+    sumYYPre: stats.sumDE,
+    sumXYPre: stats.sumYE,
+    sumYXPre: stats.sumDX,
+  };
+}
+
+const EMPTY: ArmStats = emptyArmStats();
 
 /** One metric, treatment against control. */
 export function compareMetric(

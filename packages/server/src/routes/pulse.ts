@@ -2,8 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { InvalidInputError } from '../errors.js';
 import { authenticate, presentedKey } from '../http/auth.js';
-import { DAY_MS } from '../pulse/aggregation.js';
-import { isoDay, type PulseResults } from '../services/pulse-results.js';
+import { DAY_MS, HOUR_MS } from '../pulse/aggregation.js';
+import type { PulseResults } from '../services/pulse-results.js';
 import type { KeyStore } from '../store/key-store.js';
 
 const boolean = z.enum(['true', 'false']).transform((value) => value === 'true');
@@ -80,6 +80,18 @@ const pulseResult = z.object({
   ),
 });
 
+/** A moment as an ISO date (the day's start) or date-time, for a series' bounds. */
+const moment = z.union([z.iso.date(), z.iso.datetime({ offset: true })]);
+
+const seriesQuery = pulseQuery.omit({ through: true }).extend({
+  /** `day` (default): the result at the end of each UTC day with data; `hour`: of each hour. */
+  granularity: z.enum(['day', 'hour']).default('day'),
+  /** Only periods (days or hours) that end after this moment... */
+  from: moment.optional(),
+  /** ...and start at or before this one. */
+  to: moment.optional(),
+});
+
 /** JSON has no Infinity: one-sided intervals' open ends become null (as the schema says). */
 function finite(value: unknown): never {
   const json = JSON.stringify(value, (_key, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v));
@@ -88,7 +100,7 @@ function finite(value: unknown): never {
 
 /**
  * `GET /api/v1/pulse/{gates,experiments}/:name` (console key): the release's impact per metric;
- * `.../series` the same result as of the end of each day.
+ * `.../series` the same result as of the end of each day, or each hour (`granularity=hour`).
  */
 export function pulseRoutes(results: PulseResults, keys: KeyStore): FastifyPluginAsyncZod {
   return async (app) => {
@@ -148,24 +160,45 @@ export function pulseRoutes(results: PulseResults, keys: KeyStore): FastifyPlugi
         {
           schema: {
             tags: ['pulse'],
-            summary: 'The result as of the end of each day with data (cumulative)',
+            summary:
+              'The cumulative result at the end of each day (or hour, granularity=hour) with data, oldest first',
             params: z.object({ name: z.string().min(1).max(500) }),
-            querystring: pulseQuery.omit({ through: true }),
-            response: { 200: z.object({ days: z.array(pulseResult.extend({ through: z.string() })) }) },
+            querystring: seriesQuery,
+            response: {
+              200: z.object({
+                granularity: z.enum(['day', 'hour']),
+                /** granularity=day: `through` is the day (ISO date). */
+                days: z.array(pulseResult.extend({ through: z.string() })).optional(),
+                /** granularity=hour: `through` is the start of the hour (ISO timestamp). */
+                hours: z.array(pulseResult.extend({ through: z.string() })).optional(),
+              }),
+            },
           },
         },
         async (request) => {
-          const { environment } = request.query;
+          const { environment, granularity, from, to } = request.query;
           await checkEnvironment(environment);
-          const days = await results.days(environment, kind, request.params.name);
-          const series = [];
-          for (const day of days) {
-            series.push({
-              ...(await compute(environment, request.params.name, request.query, day)),
-              through: isoDay(day),
-            });
-          }
-          return finite({ days: series });
+          const unit = granularity === 'day' ? DAY_MS : HOUR_MS;
+          const points = await results.series(
+            kind,
+            environment,
+            request.params.name,
+            {
+              alpha: request.query.alpha,
+              cuped: request.query.cuped,
+              sequential: request.query.sequential,
+              ...(request.query.nStar && { nStar: request.query.nStar }),
+            },
+            granularity,
+            {
+              ...(from !== undefined && { fromPeriod: Math.floor(Date.parse(from) / unit) }),
+              ...(to !== undefined && { toPeriod: Math.floor(Date.parse(to) / unit) }),
+            },
+          );
+          const series = points.map((point) => point.result);
+          return finite(
+            granularity === 'day' ? { granularity, days: series } : { granularity, hours: series },
+          );
         },
       );
     }

@@ -20,7 +20,23 @@ export interface PulseAggregatorOptions {
   commitLagMs?: number;
   clock?: () => number;
   log?: { warn(object: unknown, message: string): void };
+  /**
+   * True while the server is busy taking in events. A run then folds one chunk and leaves the
+   * rest for the next interval, so aggregation takes a bounded share of the (one) core and, on
+   * SQLite, of the only connection, and ingestion keeps its throughput; idle, it catches up.
+   */
+  busy?: () => boolean;
 }
+
+/**
+ * The version of what the aggregates hold. Part of the catalogue key: a server whose stored
+ * aggregates were made by another version rebuilds them from the first event.
+ * 2: hourly rows, and the pre-period numerator and denominator of ratio and mean metrics.
+ */
+const AGGREGATES_VERSION = 2;
+
+/** Statsig's exposure events: what puts a unit in an arm. */
+const EXPOSURE_EVENTS = ['statsig::gate_exposure', 'statsig::config_exposure', 'statsig::layer_exposure'];
 
 /** Every spec's unit type, by Pulse entity (`gate:<name>`, `config:<name>`). */
 function unitTypes(specs: { feature_gates?: Spec[]; dynamic_configs?: Spec[] }): Map<string, string> {
@@ -55,7 +71,11 @@ export class PulseAggregator {
     const interval = this.options.intervalMs ?? 2000;
     if (interval <= 0 || this.timer) return;
     this.timer = setInterval(() => {
-      this.catchUp().catch((error) => this.options.log?.warn({ err: error }, 'pulse aggregation failed'));
+      // A run still going (or a catchUp) covers this tick.
+      if (this.running) return;
+      this.track(this.runUntilCurrent(true)).catch((error) =>
+        this.options.log?.warn({ err: error }, 'pulse aggregation failed'),
+      );
     }, interval);
     this.timer.unref();
   }
@@ -66,32 +86,59 @@ export class PulseAggregator {
     await this.running?.catch(() => {});
   }
 
-  /** Folds in every event stored so far; returns how many. One run at a time. */
+  /**
+   * Folds in every event stored so far, busy or not (after any run under way); returns how
+   * many. One run at a time.
+   */
   catchUp(): Promise<number> {
-    this.running ??= this.runUntilCurrent().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+    const previous = this.running?.catch(() => 0) ?? Promise.resolve(0);
+    return this.track(previous.then(() => this.runUntilCurrent(false)));
   }
 
-  private async runUntilCurrent(): Promise<number> {
+  private track(run: Promise<number>): Promise<number> {
+    this.running = run;
+    const forget = () => {
+      if (this.running === run) this.running = undefined;
+    };
+    run.then(forget, forget);
+    return run;
+  }
+
+  private async runUntilCurrent(yieldWhenBusy: boolean): Promise<number> {
     let total = 0;
     while (!this.closed) {
       const folded = await this.runChunk();
       if (folded === 0) break;
       total += folded;
+      if (yieldWhenBusy && this.options.busy?.()) break;
     }
     return total;
   }
 
   private async runChunk(): Promise<number> {
     const metrics = (await this.entities.list<StoredMetric>('metric')).map((record) => record.data);
-    const catalogue = JSON.stringify(metrics);
+    const catalogue = JSON.stringify({ version: AGGREGATES_VERSION, metrics });
     const compiled = metrics.map(compileMetric);
+    // Only exposures and the events metrics read are folded; the rest is skipped in SQL. With
+    // no metrics nothing is folded (there would be no result to show), only the cursor moves:
+    // the first metric changes the catalogue, which rebuilds from the first event anyway.
+    const relevant =
+      metrics.length === 0
+        ? []
+        : [
+            ...new Set([
+              ...EXPOSURE_EVENTS,
+              ...metrics.flatMap((metric) =>
+                [metric.numerator.event, metric.denominator?.event ?? []].flat(),
+              ),
+            ]),
+          ];
     // Read before the transaction: on SQLite it holds the only connection.
     const unitTypesByEnvironment = new Map<string, Map<string, string>>();
-    for (const environment of await this.environments()) {
-      unitTypesByEnvironment.set(environment, unitTypes((await this.snapshots.current(environment)).specs));
+    if (relevant.length > 0) {
+      for (const environment of await this.environments()) {
+        unitTypesByEnvironment.set(environment, unitTypes((await this.snapshots.current(environment)).specs));
+      }
     }
     const folded = await this.store.exclusive(async (tx) => {
       let { lastEventId, catalogue: followed } = await this.store.state(tx);
@@ -99,22 +146,39 @@ export class PulseAggregator {
         await this.store.reset(tx, catalogue);
         lastEventId = 0;
       }
-      let query = tx
+      // The chunk: the next `chunkSize` events by id (on Postgres, old enough to be committed).
+      let range = tx
         .selectFrom('events')
-        .select(['id', 'environment', 'time', 'event_name', 'unit_ids', 'value', 'metadata'])
+        .select('id')
         .where('id', '>', lastEventId)
         .orderBy('id')
         .limit(this.options.chunkSize ?? 5000);
       if (this.dialect === 'postgres') {
-        query = query.where(
+        range = range.where(
           'received_at',
           '<=',
           (this.options.clock ?? Date.now)() - (this.options.commitLagMs ?? 2000),
         );
       }
-      const rows = await query.execute();
-      if (rows.length === 0) return 0;
-      const events = parseEvents(rows, compiled, unitTypesByEnvironment);
+      const bounds = await tx
+        .selectFrom(range.as('chunk'))
+        .select((eb) => [eb.fn.max('chunk.id').as('last'), eb.fn.countAll().as('count')])
+        .executeTakeFirst();
+      const count = Number(bounds?.count ?? 0);
+      if (count === 0) return 0;
+      const last = Number(bounds?.last);
+      const rows =
+        relevant.length === 0
+          ? []
+          : await tx
+              .selectFrom('events')
+              .select(['id', 'environment', 'time', 'event_name', 'unit_ids', 'value', 'metadata'])
+              .where('id', '>', lastEventId)
+              .where('id', '<=', last)
+              .where('event_name', 'in', relevant)
+              .orderBy('id')
+              .execute();
+      const events = parseEvents(rows, unitTypesByEnvironment);
       const units = await this.store.loadUnits(
         tx,
         unitRefs(events, compiled),
@@ -122,14 +186,14 @@ export class PulseAggregator {
       );
       const aggregation = new Aggregation(compiled, units);
       for (const event of events) aggregation.apply(event);
-      await this.store.commit(tx, aggregation.changes(), units, Number(rows.at(-1)?.id));
-      return rows.length;
+      await this.store.commit(tx, aggregation.changes(), units, last);
+      return count;
     });
     return folded ?? 0;
   }
 }
 
-/** The stored rows as the aggregation reads them (custom events only when a metric may read them). */
+/** The stored rows as the aggregation reads them. */
 function parseEvents(
   rows: {
     environment: string;
@@ -139,14 +203,12 @@ function parseEvents(
     value: string | null;
     metadata: string;
   }[],
-  metrics: readonly CompiledMetric[],
   unitTypesByEnvironment: ReadonlyMap<string, ReadonlyMap<string, string>>,
 ): AggregatedEvent[] {
   const events: AggregatedEvent[] = [];
   for (const row of rows) {
     const metadata = parseObject(row.metadata);
     const arm = exposureArm(row.event_name, metadata);
-    if (!arm && metrics.length === 0) continue;
     events.push({
       environment: row.environment,
       time: Number(row.time),

@@ -299,6 +299,70 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
           .execute();
       },
     },
+    '0008-pulse-hours': {
+      async up(db: Kysely<unknown>) {
+        const real = 'double precision';
+        // The hour of a unit's first exposure: deltas are attributed to hours as well as days.
+        await db.schema.alterTable('pulse_exposures').addColumn('first_hour', 'integer').execute();
+        // The pre-period denominator of ratio and mean metrics and its products, for CUPED on
+        // them (pulse/arm-stats.ts). Existing rows become 0; Pulse rebuilds its aggregates
+        // anyway when its aggregation version changes (services/pulse-aggregator.ts).
+        const preDenominatorSums = ['sum_e', 'sum_e2', 'sum_xe', 'sum_de', 'sum_ye', 'sum_dx'];
+        for (const column of preDenominatorSums) {
+          await db.schema
+            .alterTable('pulse_arm_days')
+            .addColumn(column, real, (c) => c.notNull().defaultTo(0))
+            .execute();
+        }
+        // The same statistics and value buckets per hour (hours since the epoch), for hourly series.
+        await db.schema
+          .createTable('pulse_arm_hours')
+          .addColumn('environment', 'text', (c) => c.notNull())
+          .addColumn('entity', 'text', (c) => c.notNull())
+          .addColumn('arm', 'text', (c) => c.notNull())
+          .addColumn('metric', 'text', (c) => c.notNull())
+          .addColumn('hour', 'integer', (c) => c.notNull())
+          .addColumn('n', real, (c) => c.notNull())
+          .addColumn('sum_y', real, (c) => c.notNull())
+          .addColumn('sum_y2', real, (c) => c.notNull())
+          .addColumn('sum_d', real, (c) => c.notNull())
+          .addColumn('sum_d2', real, (c) => c.notNull())
+          .addColumn('sum_yd', real, (c) => c.notNull())
+          .addColumn('sum_x', real, (c) => c.notNull())
+          .addColumn('sum_x2', real, (c) => c.notNull())
+          .addColumn('sum_xy', real, (c) => c.notNull())
+          .addColumn('sum_e', real, (c) => c.notNull())
+          .addColumn('sum_e2', real, (c) => c.notNull())
+          .addColumn('sum_xe', real, (c) => c.notNull())
+          .addColumn('sum_de', real, (c) => c.notNull())
+          .addColumn('sum_ye', real, (c) => c.notNull())
+          .addColumn('sum_dx', real, (c) => c.notNull())
+          .addPrimaryKeyConstraint('pulse_arm_hours_pk', ['environment', 'entity', 'metric', 'arm', 'hour'])
+          .execute();
+        await db.schema
+          .createTable('pulse_arm_bucket_hours')
+          .addColumn('environment', 'text', (c) => c.notNull())
+          .addColumn('entity', 'text', (c) => c.notNull())
+          .addColumn('arm', 'text', (c) => c.notNull())
+          .addColumn('metric', 'text', (c) => c.notNull())
+          .addColumn('hour', 'integer', (c) => c.notNull())
+          .addColumn('bucket', 'integer', (c) => c.notNull())
+          .addColumn('n', real, (c) => c.notNull())
+          .addColumn('sum_y', real, (c) => c.notNull())
+          .addColumn('sum_y2', real, (c) => c.notNull())
+          .addColumn('sum_x', real, (c) => c.notNull())
+          .addColumn('sum_xy', real, (c) => c.notNull())
+          .addPrimaryKeyConstraint('pulse_arm_bucket_hours_pk', [
+            'environment',
+            'entity',
+            'metric',
+            'arm',
+            'hour',
+            'bucket',
+          ])
+          .execute();
+      },
+    },
   };
 }
 

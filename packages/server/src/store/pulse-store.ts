@@ -1,5 +1,12 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
-import { type Aggregation, type UnitState, unitKey } from '../pulse/aggregation.js';
+import {
+  type Aggregation,
+  type ArmDelta,
+  type BucketDelta,
+  HOURS_PER_DAY,
+  type UnitState,
+  unitKey,
+} from '../pulse/aggregation.js';
 import { type ArmStats, emptyArmStats } from '../pulse/arm-stats.js';
 import type { BucketStats } from '../pulse/value-buckets.js';
 import type { SqlDialectName } from './database.js';
@@ -18,6 +25,23 @@ export interface ArmMetricTotals {
   arm: string;
   metric: string;
   stats: ArmStats;
+}
+
+/** What a series is cut by: days or hours since the epoch (UTC). */
+export type Granularity = 'day' | 'hour';
+
+/** One arm's statistics of one metric added in one period (a day or an hour). */
+export interface ArmPeriodRow extends ArmMetricTotals {
+  period: number;
+}
+
+/** One value bucket's change in one period. */
+export interface BucketPeriodRow {
+  period: number;
+  arm: string;
+  metric: string;
+  bucket: number;
+  stats: BucketStats;
 }
 
 const IN_CHUNK = 400;
@@ -68,6 +92,8 @@ export class PulseStore {
     await tx.deleteFrom('pulse_unit_days').execute();
     await tx.deleteFrom('pulse_arm_days').execute();
     await tx.deleteFrom('pulse_arm_buckets').execute();
+    await tx.deleteFrom('pulse_arm_hours').execute();
+    await tx.deleteFrom('pulse_arm_bucket_hours').execute();
     await tx.updateTable('pulse_state').set({ last_event_id: 0, catalogue }).where('id', '=', 1).execute();
   }
 
@@ -86,28 +112,49 @@ export class PulseStore {
       }
       return unit;
     };
-    const byEnvironment = new Map<string, UnitRef[]>();
+    // By environment and unit type, so the exposure lookup uses its index (environment,
+    // unit_type, unit_id) instead of reading every exposure of the environment.
+    const byType = new Map<string, { environment: string; unitType: string; ids: Set<string> }>();
+    const byEnvironment = new Map<string, Set<string>>();
     for (const ref of refs) {
       unitOf(unitKey(ref.environment, ref.unitType, ref.unitId));
-      byEnvironment.set(ref.environment, [...(byEnvironment.get(ref.environment) ?? []), ref]);
+      const typeKey = `${ref.environment}\u0000${ref.unitType}`;
+      let group = byType.get(typeKey);
+      if (!group) {
+        group = { environment: ref.environment, unitType: ref.unitType, ids: new Set() };
+        byType.set(typeKey, group);
+      }
+      group.ids.add(ref.unitId);
+      let ids = byEnvironment.get(ref.environment);
+      if (!ids) {
+        ids = new Set();
+        byEnvironment.set(ref.environment, ids);
+      }
+      ids.add(ref.unitId);
     }
-    for (const [environment, environmentRefs] of byEnvironment) {
-      const ids = [...new Set(environmentRefs.map((ref) => ref.unitId))];
-      for (const part of chunks(ids)) {
+    for (const { environment, unitType, ids } of byType.values()) {
+      for (const part of chunks([...ids])) {
         const exposures = await tx
           .selectFrom('pulse_exposures')
-          .selectAll()
+          .select(['entity', 'unit_id', 'arm', 'first_day', 'first_hour'])
           .where('environment', '=', environment)
+          .where('unit_type', '=', unitType)
           .where('unit_id', 'in', part)
           .execute();
         for (const row of exposures) {
-          const key = unitKey(environment, row.unit_type, row.unit_id);
-          if (!units.has(key)) continue;
-          unitOf(key).exposures.set(row.entity, { arm: row.arm, firstDay: row.first_day });
+          unitOf(unitKey(environment, unitType, row.unit_id)).exposures.set(row.entity, {
+            arm: row.arm,
+            firstDay: row.first_day,
+            firstHour: row.first_hour ?? row.first_day * HOURS_PER_DAY,
+          });
         }
+      }
+    }
+    for (const [environment, ids] of byEnvironment) {
+      for (const part of chunks([...ids])) {
         const days = await tx
           .selectFrom('pulse_unit_days')
-          .selectAll()
+          .select(['metric', 'unit_id', 'day', 'num', 'den'])
           .where('environment', '=', environment)
           .where('unit_id', 'in', part)
           .execute();
@@ -145,6 +192,7 @@ export class PulseStore {
         unit_id: unitId,
         arm: exposure.arm,
         first_day: exposure.firstDay,
+        first_hour: exposure.firstHour,
       };
     });
     for (const part of chunks(exposureRows, 100)) {
@@ -176,46 +224,27 @@ export class PulseStore {
         )
         .execute();
     }
-    const armRows = changes.armDeltas.map(({ environment, entity, arm, metric, day, stats }) => ({
-      environment,
-      entity,
-      arm,
-      metric,
-      day,
-      n: stats.n,
-      sum_y: stats.sumY,
-      sum_y2: stats.sumY2,
-      sum_d: stats.sumD,
-      sum_d2: stats.sumD2,
-      sum_yd: stats.sumYD,
-      sum_x: stats.sumX,
-      sum_x2: stats.sumX2,
-      sum_xy: stats.sumXY,
+    const armDays = changes.armDayDeltas.map(({ period, ...delta }) => ({
+      ...armColumns(delta),
+      day: period,
     }));
-    const bucketRows = changes.bucketDeltas.map(
-      ({ environment, entity, arm, metric, day, bucket, stats }) => ({
-        environment,
-        entity,
-        arm,
-        metric,
-        day,
-        bucket,
-        n: stats.n,
-        sum_y: stats.sumY,
-        sum_y2: stats.sumY2,
-        sum_x: stats.sumX,
-        sum_xy: stats.sumXY,
-      }),
-    );
-    await addInto(tx, 'pulse_arm_days', armRows, ['environment', 'entity', 'metric', 'arm', 'day']);
-    await addInto(tx, 'pulse_arm_buckets', bucketRows, [
-      'environment',
-      'entity',
-      'metric',
-      'arm',
-      'day',
-      'bucket',
-    ]);
+    const armHours = changes.armHourDeltas.map(({ period, ...delta }) => ({
+      ...armColumns(delta),
+      hour: period,
+    }));
+    const bucketDays = changes.bucketDayDeltas.map(({ period, ...delta }) => ({
+      ...bucketColumns(delta),
+      day: period,
+    }));
+    const bucketHours = changes.bucketHourDeltas.map(({ period, ...delta }) => ({
+      ...bucketColumns(delta),
+      hour: period,
+    }));
+    const armKey = ['environment', 'entity', 'metric', 'arm'] as const;
+    await addInto(tx, 'pulse_arm_days', armDays, [...armKey, 'day']);
+    await addInto(tx, 'pulse_arm_hours', armHours, [...armKey, 'hour']);
+    await addInto(tx, 'pulse_arm_buckets', bucketDays, [...armKey, 'day', 'bucket']);
+    await addInto(tx, 'pulse_arm_bucket_hours', bucketHours, [...armKey, 'hour', 'bucket']);
     await tx.updateTable('pulse_state').set({ last_event_id: lastEventId }).where('id', '=', 1).execute();
   }
 
@@ -226,15 +255,7 @@ export class PulseStore {
       .select((eb) => [
         'arm',
         'metric',
-        eb.fn.sum<number>('n').as('n'),
-        eb.fn.sum<number>('sum_y').as('sum_y'),
-        eb.fn.sum<number>('sum_y2').as('sum_y2'),
-        eb.fn.sum<number>('sum_d').as('sum_d'),
-        eb.fn.sum<number>('sum_d2').as('sum_d2'),
-        eb.fn.sum<number>('sum_yd').as('sum_yd'),
-        eb.fn.sum<number>('sum_x').as('sum_x'),
-        eb.fn.sum<number>('sum_x2').as('sum_x2'),
-        eb.fn.sum<number>('sum_xy').as('sum_xy'),
+        ...ARM_SUM_COLUMNS.map((column) => eb.fn.sum<number>(column).as(column)),
       ])
       .where('environment', '=', environment)
       .where('entity', '=', entity)
@@ -295,13 +316,140 @@ export class PulseStore {
       .execute();
     return rows.map((row) => row.day);
   }
+
+  /**
+   * Every (period, arm, metric) row of `entity`, oldest period first: what each day or hour
+   * added. A series sums them as it goes, so its cost is one read of these rows.
+   */
+  async armSeries(environment: string, entity: string, granularity: Granularity): Promise<ArmPeriodRow[]> {
+    const rows =
+      granularity === 'day'
+        ? await this.db
+            .selectFrom('pulse_arm_days')
+            .select(['day as period', 'arm', 'metric', ...ARM_SUM_COLUMNS])
+            .where('environment', '=', environment)
+            .where('entity', '=', entity)
+            .orderBy('day')
+            .execute()
+        : await this.db
+            .selectFrom('pulse_arm_hours')
+            .select(['hour as period', 'arm', 'metric', ...ARM_SUM_COLUMNS])
+            .where('environment', '=', environment)
+            .where('entity', '=', entity)
+            .orderBy('hour')
+            .execute();
+    return rows.map((row) => ({
+      period: Number(row.period),
+      arm: row.arm,
+      metric: row.metric,
+      stats: toStats(row),
+    }));
+  }
+
+  /** Every (period, arm, metric, bucket) row of `entity`, oldest period first. */
+  async bucketSeries(
+    environment: string,
+    entity: string,
+    granularity: Granularity,
+  ): Promise<BucketPeriodRow[]> {
+    const columns = ['arm', 'metric', 'bucket', 'n', 'sum_y', 'sum_y2', 'sum_x', 'sum_xy'] as const;
+    const rows =
+      granularity === 'day'
+        ? await this.db
+            .selectFrom('pulse_arm_buckets')
+            .select(['day as period', ...columns])
+            .where('environment', '=', environment)
+            .where('entity', '=', entity)
+            .orderBy('day')
+            .execute()
+        : await this.db
+            .selectFrom('pulse_arm_bucket_hours')
+            .select(['hour as period', ...columns])
+            .where('environment', '=', environment)
+            .where('entity', '=', entity)
+            .orderBy('hour')
+            .execute();
+    return rows.map((row) => ({
+      period: Number(row.period),
+      arm: row.arm,
+      metric: row.metric,
+      bucket: Number(row.bucket),
+      stats: {
+        n: Number(row.n),
+        sumY: Number(row.sum_y),
+        sumY2: Number(row.sum_y2),
+        sumX: Number(row.sum_x),
+        sumXY: Number(row.sum_xy),
+      },
+    }));
+  }
+}
+
+/** The sum columns of `pulse_arm_days` and `pulse_arm_hours`, in ArmStats order. */
+const ARM_SUM_COLUMNS = [
+  'n',
+  'sum_y',
+  'sum_y2',
+  'sum_d',
+  'sum_d2',
+  'sum_yd',
+  'sum_x',
+  'sum_x2',
+  'sum_xy',
+  'sum_e',
+  'sum_e2',
+  'sum_xe',
+  'sum_de',
+  'sum_ye',
+  'sum_dx',
+] as const;
+
+function armColumns({ environment, entity, arm, metric, stats }: Omit<ArmDelta, 'period'>) {
+  return {
+    environment,
+    entity,
+    arm,
+    metric,
+    n: stats.n,
+    sum_y: stats.sumY,
+    sum_y2: stats.sumY2,
+    sum_d: stats.sumD,
+    sum_d2: stats.sumD2,
+    sum_yd: stats.sumYD,
+    sum_x: stats.sumX,
+    sum_x2: stats.sumX2,
+    sum_xy: stats.sumXY,
+    sum_e: stats.sumE,
+    sum_e2: stats.sumE2,
+    sum_xe: stats.sumXE,
+    sum_de: stats.sumDE,
+    sum_ye: stats.sumYE,
+    sum_dx: stats.sumDX,
+  };
+}
+
+function bucketColumns({ environment, entity, arm, metric, bucket, stats }: Omit<BucketDelta, 'period'>) {
+  return {
+    environment,
+    entity,
+    arm,
+    metric,
+    bucket,
+    n: stats.n,
+    sum_y: stats.sumY,
+    sum_y2: stats.sumY2,
+    sum_x: stats.sumX,
+    sum_xy: stats.sumXY,
+  };
 }
 
 /**
  * Inserts rows of sums, or adds them to the rows already there: every column outside `key` is a
  * sum (a delta folded in), so `n`, `sum_*` add up across chunks.
  */
-async function addInto<Table extends 'pulse_arm_days' | 'pulse_arm_buckets'>(
+async function addInto<
+  Table extends 'pulse_arm_days' | 'pulse_arm_hours' | 'pulse_arm_buckets' | 'pulse_arm_bucket_hours',
+>(
   tx: Transaction<Database>,
   table: Table,
   rows: Database[Table][],
@@ -343,5 +491,11 @@ function toStats(row: Record<string, unknown>): ArmStats {
   stats.sumX = number(row.sum_x);
   stats.sumX2 = number(row.sum_x2);
   stats.sumXY = number(row.sum_xy);
+  stats.sumE = number(row.sum_e);
+  stats.sumE2 = number(row.sum_e2);
+  stats.sumXE = number(row.sum_xe);
+  stats.sumDE = number(row.sum_de);
+  stats.sumYE = number(row.sum_ye);
+  stats.sumDX = number(row.sum_dx);
   return stats;
 }

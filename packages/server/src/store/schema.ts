@@ -127,6 +127,8 @@ export interface Database {
     arm: string;
     /** Days since the epoch (UTC). */
     first_day: number;
+    /** Hours since the epoch; null in rows written before migration 0008 (then `first_day` x 24). */
+    first_hour: number | null;
   };
   /** Per unit, metric and day: numerator and denominator contributions. */
   pulse_unit_days: {
@@ -153,6 +155,13 @@ export interface Database {
     sum_x: number;
     sum_x2: number;
     sum_xy: number;
+    /** The pre-period denominator `e` (ratios and means) and its products (migration 0008). */
+    sum_e: number;
+    sum_e2: number;
+    sum_xe: number;
+    sum_de: number;
+    sum_ye: number;
+    sum_dx: number;
   };
   /** Value buckets of winsorized metrics, per entity, arm, metric and day (pulse/value-buckets.ts). */
   pulse_arm_buckets: {
@@ -168,6 +177,10 @@ export interface Database {
     sum_x: number;
     sum_xy: number;
   };
+  /** `pulse_arm_days` by hour (hours since the epoch), for hourly series. */
+  pulse_arm_hours: Omit<Database['pulse_arm_days'], 'day'> & { hour: number };
+  /** `pulse_arm_buckets` by hour. */
+  pulse_arm_bucket_hours: Omit<Database['pulse_arm_buckets'], 'day'> & { hour: number };
   pulse_state: { id: number; last_event_id: number; catalogue: string };
   /** When an SDK instance started serving a revision it reported (for fleet convergence). */
   sdk_acks: { environment: string; revision: number; instance_id: string; applied_at: number };
