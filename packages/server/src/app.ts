@@ -18,6 +18,7 @@ import { pulseRoutes } from './routes/pulse.js';
 import { sdkRoutes } from './routes/sdk.js';
 import { sdkInstanceApiRoutes, sdkStatusRoutes } from './routes/sdk-instances.js';
 import { StreamHub, streamRoutes } from './routes/stream.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { AuthoringService } from './services/authoring-service.js';
 import { type ChangeFeed, type FeedLogger, InProcessChangeFeed } from './services/change-feed.js';
 import { ConfigSnapshots, type SnapshotSource } from './services/config-snapshots.js';
@@ -25,6 +26,7 @@ import { EventIngestion } from './services/event-ingestion.js';
 import { IdListService } from './services/id-list-service.js';
 import { PulseAggregator } from './services/pulse-aggregator.js';
 import { PulseResults } from './services/pulse-results.js';
+import { WebhookNotifier, type WebhookNotifierOptions } from './services/webhook-notifier.js';
 import type { OpenDatabase } from './store/database.js';
 import { EntityStore } from './store/entity-store.js';
 import { EventStore } from './store/event-store.js';
@@ -32,6 +34,7 @@ import { IdListStore } from './store/id-list-store.js';
 import { KeyStore } from './store/key-store.js';
 import { PulseStore } from './store/pulse-store.js';
 import { SdkInstanceStore } from './store/sdk-instance-store.js';
+import { WebhookStore } from './store/webhook-store.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -63,6 +66,8 @@ export interface AppOptions {
   pulseCommitLagMs?: number;
   /** Events Pulse folds in per transaction. */
   pulseChunkSize?: number;
+  /** Outgoing webhooks: concurrency, timeouts, retries; tests inject a clock and timers. */
+  webhooks?: WebhookNotifierOptions;
 }
 
 export interface App {
@@ -78,6 +83,8 @@ export interface App {
   feed: ChangeFeed;
   streams: StreamHub;
   metrics: Metrics;
+  /** Sends notifications (rollbacks, alerts, release stages) to the configured webhooks. */
+  notifier: WebhookNotifier;
 }
 
 /** Builds the HTTP app on an open, migrated database. */
@@ -93,6 +100,7 @@ export async function buildApp({
   pulseIntervalMs,
   pulseCommitLagMs,
   pulseChunkSize,
+  webhooks: webhookOptions,
 }: AppOptions): Promise<App> {
   const http = Fastify({ logger: withRedactedUrls(logger), bodyLimit: 1024 * 1024 });
   const keys = new KeyStore(database.db, clock);
@@ -128,6 +136,8 @@ export async function buildApp({
       busy: () => ingestion.busy(),
     },
   );
+  const webhookStore = new WebhookStore(database.db, entities, clock, database.dialect);
+  const notifier = new WebhookNotifier(webhookStore, { clock, log: http.log, ...webhookOptions });
   await keys.ensureEnvironments();
   const streams = new StreamHub({
     snapshots: sdkSnapshots ?? snapshots,
@@ -176,6 +186,7 @@ export async function buildApp({
       await api.register(sdkInstanceApiRoutes(sdkInstances, snapshots, keys));
       await api.register(pulseRoutes(new PulseResults(pulseStore, entities, snapshots), keys));
       await api.register(importRoutes(entities, keys));
+      await api.register(webhookRoutes(webhookStore, notifier, keys));
       api.get('/openapi.json', { schema: { hide: true } }, async () => http.swagger());
     },
     { prefix: '/api/v1' },
@@ -201,7 +212,9 @@ export async function buildApp({
     await feed.close();
   });
   await feed.start();
+  http.addHook('onClose', () => notifier.close());
   pulse.start();
+  notifier.start();
   return {
     http,
     keys,
@@ -215,5 +228,6 @@ export async function buildApp({
     feed,
     streams,
     metrics,
+    notifier,
   };
 }
