@@ -2,10 +2,14 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { StoredGate } from './domain/gate.js';
 import { AUTHORED_KINDS } from './domain/kinds.js';
 import { handleError } from './http/error-handler.js';
 import { Metrics, metricsPlugin } from './http/metrics.js';
 import { withRedactedUrls } from './http/redact-url.js';
+import { ChangeScheduler } from './release/change-scheduler.js';
+import { GuardrailMonitor } from './release/guardrail-monitor.js';
+import { ToplineMonitor } from './release/topline-monitor.js';
 import { auditRoutes } from './routes/audit.js';
 import { authoringRoutes } from './routes/authoring.js';
 import { clientSdkRoutes } from './routes/client-sdk.js';
@@ -15,6 +19,7 @@ import { idListRoutes } from './routes/id-lists.js';
 import { importRoutes } from './routes/import.js';
 import { keyRoutes } from './routes/keys.js';
 import { pulseRoutes } from './routes/pulse.js';
+import { releaseRoutes } from './routes/release.js';
 import { sdkRoutes } from './routes/sdk.js';
 import { sdkInstanceApiRoutes, sdkStatusRoutes } from './routes/sdk-instances.js';
 import { StreamHub, streamRoutes } from './routes/stream.js';
@@ -30,10 +35,13 @@ import { WebhookNotifier, type WebhookNotifierOptions } from './services/webhook
 import type { OpenDatabase } from './store/database.js';
 import { EntityStore } from './store/entity-store.js';
 import { EventStore } from './store/event-store.js';
+import { GuardrailCheckStore } from './store/guardrail-check-store.js';
 import { IdListStore } from './store/id-list-store.js';
 import { KeyStore } from './store/key-store.js';
 import { PulseStore } from './store/pulse-store.js';
+import { ScheduledChangeStore } from './store/scheduled-change-store.js';
 import { SdkInstanceStore } from './store/sdk-instance-store.js';
+import { ToplineStore } from './store/topline-store.js';
 import { WebhookStore } from './store/webhook-store.js';
 
 declare module 'fastify' {
@@ -66,6 +74,10 @@ export interface AppOptions {
   pulseCommitLagMs?: number;
   /** Events Pulse folds in per transaction. */
   pulseChunkSize?: number;
+  /** How often the guardrail monitor looks at every release (ms); 0: only on demand. Default 60 s. */
+  guardrailIntervalMs?: number;
+  /** How often scheduled changes are looked for (ms); 0: only on demand. Default 5 s. */
+  scheduleIntervalMs?: number;
   /** Outgoing webhooks: concurrency, timeouts, retries; tests inject a clock and timers. */
   webhooks?: WebhookNotifierOptions;
 }
@@ -83,6 +95,8 @@ export interface App {
   feed: ChangeFeed;
   streams: StreamHub;
   metrics: Metrics;
+  monitor: GuardrailMonitor;
+  scheduler: ChangeScheduler;
   /** Sends notifications (rollbacks, alerts, release stages) to the configured webhooks. */
   notifier: WebhookNotifier;
 }
@@ -101,6 +115,8 @@ export async function buildApp({
   pulseCommitLagMs,
   pulseChunkSize,
   webhooks: webhookOptions,
+  guardrailIntervalMs,
+  scheduleIntervalMs,
 }: AppOptions): Promise<App> {
   const http = Fastify({ logger: withRedactedUrls(logger), bodyLimit: 1024 * 1024 });
   const keys = new KeyStore(database.db, clock);
@@ -138,6 +154,35 @@ export async function buildApp({
   );
   const webhookStore = new WebhookStore(database.db, entities, clock, database.dialect);
   const notifier = new WebhookNotifier(webhookStore, { clock, log: http.log, ...webhookOptions });
+  const pulseResults = new PulseResults(pulseStore, entities, snapshots);
+  const gates = authoring.find(
+    (service) => service.kind.kind === 'gate',
+  ) as unknown as AuthoringService<StoredGate>;
+  const guardrailChecks = new GuardrailCheckStore(database.db);
+  const toplineStore = new ToplineStore(database.db);
+  const monitor = new GuardrailMonitor(gates, pulse, pulseResults, guardrailChecks, {
+    clock,
+    intervalMs: guardrailIntervalMs,
+    log: http.log,
+    notify: (notification) => notifier.notify(notification),
+    topline: new ToplineMonitor(toplineStore, entities, {
+      clock,
+      commitLagMs: database.dialect === 'postgres' ? (pulseCommitLagMs ?? 2000) : 0,
+      log: http.log,
+      notify: (notification) => notifier.notify(notification),
+    }),
+  });
+  const scheduledChanges = new ScheduledChangeStore(database.db);
+  const scheduler = new ChangeScheduler(
+    scheduledChanges,
+    new Map(
+      authoring.map((service) => [
+        service.kind.kind,
+        service as unknown as AuthoringService<{ name: string }>,
+      ]),
+    ),
+    { clock, intervalMs: scheduleIntervalMs, log: http.log },
+  );
   await keys.ensureEnvironments();
   const streams = new StreamHub({
     snapshots: sdkSnapshots ?? snapshots,
@@ -183,8 +228,21 @@ export async function buildApp({
       await api.register(auditRoutes(entities, keys));
       await api.register(keyRoutes(keys));
       await api.register(environmentRoutes(entities, keys, clock));
-      await api.register(sdkInstanceApiRoutes(sdkInstances, snapshots, keys));
-      await api.register(pulseRoutes(new PulseResults(pulseStore, entities, snapshots), keys));
+      await api.register(sdkInstanceApiRoutes(sdkInstances, snapshots, keys, entities));
+      await api.register(pulseRoutes(pulseResults, keys));
+      await api.register(
+        releaseRoutes({
+          keys,
+          entities,
+          gates,
+          checks: guardrailChecks,
+          schedule: scheduledChanges,
+          scheduler,
+          monitor,
+          topline: toplineStore,
+          clock,
+        }),
+      );
       await api.register(importRoutes(entities, keys));
       await api.register(webhookRoutes(webhookStore, notifier, keys));
       api.get('/openapi.json', { schema: { hide: true } }, async () => http.swagger());
@@ -212,9 +270,15 @@ export async function buildApp({
     await feed.close();
   });
   await feed.start();
-  http.addHook('onClose', () => notifier.close());
+  http.addHook('onClose', async () => {
+    await monitor.close();
+    await scheduler.close();
+    await notifier.close();
+  });
   pulse.start();
   notifier.start();
+  monitor.start();
+  await scheduler.start();
   return {
     http,
     keys,
@@ -229,5 +293,7 @@ export async function buildApp({
     streams,
     metrics,
     notifier,
+    monitor,
+    scheduler,
   };
 }

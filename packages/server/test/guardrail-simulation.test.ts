@@ -21,6 +21,10 @@ describe('guardrail monitor on simulated canaries', () => {
       const [evidence] = outcome.last.evidence.guardrails;
       // The evidence says what happened: the canary's rate is higher, and the one-sided test says so.
       expect(evidence?.regression).toBe(true);
+      // The one-sided bound that decided: the canary's rate is at least this much higher.
+      expect(evidence?.harmBound).toBeGreaterThan(0);
+      expect(evidence?.harmBound).toBeLessThan(evidence?.relative?.estimate as number);
+      expect(outcome.last.reasons[0]).toMatch(/higher by at least \d+(\.\d)?% \(one-sided always-valid bound\)/);
       expect(evidence?.relative?.estimate).toBeGreaterThan(0);
       expect(evidence?.canary.mean).toBeGreaterThan(evidence?.control.mean as number);
       expect(evidence?.canary.units).toBe(outcome.canaryUnits);

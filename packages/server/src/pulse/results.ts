@@ -63,6 +63,12 @@ export interface MetricResult {
   /** Guardrails: a one-sided test in the harmful direction. */
   guardrailRegression: boolean | null;
   /**
+   * Guardrails: the one-sided bound of the absolute lift that decides (the lower bound of the
+   * change for lower-is-better metrics, the upper for higher-is-better); a regression when it
+   * lies on the harmful side of 0.
+   */
+  guardrailBound: number | null;
+  /**
    * Bayesian view of the relative lift (flat prior, GrowthBook's default): the chance that the
    * treatment is better (in the metric's direction) and the expected loss of shipping each arm.
    */
@@ -183,6 +189,7 @@ export function compareMetric(
       cuped: false,
       verdict: 'unavailable',
       guardrailRegression: null,
+      guardrailBound: null,
       bayesian: null,
       reason,
     };
@@ -207,6 +214,7 @@ export function compareMetric(
           ? 'improved'
           : 'regressed';
   let guardrailRegression: boolean | null = null;
+  let guardrailBound: number | null = null;
   if (metric.guardrail) {
     const check = evaluateGuardrail(lift.absolute, {
       direction: metric.direction,
@@ -215,6 +223,7 @@ export function compareMetric(
       ...(options.nStar && { nStar: options.nStar }),
     });
     guardrailRegression = check.status === 'ok' ? check.verdict === 'regression' : null;
+    guardrailBound = check.status === 'ok' ? check.bound : null;
   }
   const posterior = computeBayesianEffect(lift.relative, { direction: metric.direction });
   return {
@@ -224,6 +233,7 @@ export function compareMetric(
     cuped: adjusted !== null,
     verdict,
     guardrailRegression,
+    guardrailBound,
     bayesian:
       posterior.status === 'ok' ? { chanceToWin: posterior.chanceToWin, risk: { ...posterior.risk } } : null,
   };

@@ -15,6 +15,11 @@ export interface GuardrailEvidence {
   absolute: { estimate: number; interval: readonly [number, number] } | null;
   /** True: a significant move in the harmful direction (one-sided sequential test). */
   regression: boolean | null;
+  /**
+   * The one-sided, always-valid bound that decides, as a relative change of the control mean:
+   * for lower-is-better metrics the canary is at least this much higher; a regression when > 0.
+   */
+  harmBound: number | null;
   reason?: string;
 }
 
@@ -66,6 +71,7 @@ export function assessStage(
         relative: null,
         absolute: null,
         regression: null,
+        harmBound: null,
         reason: comparison ? 'metric not computed' : 'no exposures yet',
       };
     }
@@ -79,6 +85,10 @@ export function assessStage(
       relative: interval(result.relative),
       absolute: interval(result.absolute),
       regression: result.guardrailRegression,
+      harmBound:
+        result.guardrailBound === null || !result.control.mean
+          ? null
+          : result.guardrailBound / result.control.mean,
       ...(result.reason !== undefined && { reason: result.reason }),
     };
   });
@@ -148,9 +158,12 @@ export function describeLift(guardrail: GuardrailEvidence): string {
   const relative = guardrail.relative;
   if (!relative) return 'no estimate';
   const percent = (value: number) => `${value >= 0 ? '+' : ''}${(value * 100).toFixed(1)}%`;
-  const [low, high] = relative.interval;
-  const bound = (value: number) => (Number.isFinite(value) ? percent(value) : value > 0 ? '+inf' : '-inf');
-  return `${percent(relative.estimate)} [${bound(low)}, ${bound(high)}] (canary ${formatMean(guardrail.canary.mean)} over ${guardrail.canary.units} units, control ${formatMean(guardrail.control.mean)} over ${guardrail.control.units})`;
+  const worse = guardrail.direction === 'decrease' ? 'higher' : 'lower';
+  const bound =
+    guardrail.harmBound === null || guardrail.regression !== true
+      ? ''
+      : `, ${worse} by at least ${percent(Math.abs(guardrail.harmBound)).slice(1)} (one-sided always-valid bound)`;
+  return `${percent(relative.estimate)}${bound} (canary ${formatMean(guardrail.canary.mean)} over ${guardrail.canary.units} units, control ${formatMean(guardrail.control.mean)} over ${guardrail.control.units})`;
 }
 
 function formatMean(mean: number | null): string {

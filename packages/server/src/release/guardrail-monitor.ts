@@ -7,7 +7,9 @@ import type { PulseAggregator } from '../services/pulse-aggregator.js';
 import type { PulseResults } from '../services/pulse-results.js';
 import type { EntityRecord } from '../store/entity-store.js';
 import type { GuardrailCheckStore } from '../store/guardrail-check-store.js';
+import type { ToplineAlert } from '../store/topline-store.js';
 import { assessStage, type StageAssessment } from './assess-stage.js';
+import type { ToplineMonitor } from './topline-monitor.js';
 
 /** What the monitor tells people (webhooks): see services/webhook-notifier.ts. */
 export interface ReleaseNotification {
@@ -25,6 +27,13 @@ export interface GuardrailMonitorOptions {
   intervalMs?: number;
   log?: Pick<FastifyBaseLogger, 'warn' | 'info'>;
   notify?: (notification: ReleaseNotification) => void;
+  /** Also watched on each run: guardrail metrics over everyone. */
+  topline?: ToplineMonitor;
+}
+
+export interface MonitorRun {
+  looks: ReleaseLook[];
+  toplineAlerts: ToplineAlert[];
 }
 
 /** One look at one gate's release. */
@@ -49,7 +58,7 @@ export const MONITOR_ACTOR = 'system:guardrail-monitor';
  */
 export class GuardrailMonitor {
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<ReleaseLook[]> | undefined;
+  private running: Promise<MonitorRun> | undefined;
   private readonly clock: () => number;
 
   constructor(
@@ -77,12 +86,27 @@ export class GuardrailMonitor {
     await this.running?.catch(() => {});
   }
 
-  /** Looks at every release being served now. One run at a time. */
-  runOnce(): Promise<ReleaseLook[]> {
-    this.running ??= this.lookAtAll().finally(() => {
+  /** Looks at every release being served now, then at the topline. One run at a time. */
+  runOnce(): Promise<MonitorRun> {
+    this.running ??= this.run().finally(() => {
       this.running = undefined;
     });
     return this.running;
+  }
+
+  private async run(): Promise<MonitorRun> {
+    const looks = await this.lookAtAll();
+    let toplineAlerts: ToplineAlert[] = [];
+    const topline = this.options.topline;
+    if (topline) {
+      try {
+        await topline.catchUp();
+        toplineAlerts = await topline.check();
+      } catch (error) {
+        this.options.log?.warn({ err: error }, 'topline check failed');
+      }
+    }
+    return { looks, toplineAlerts };
   }
 
   private async lookAtAll(): Promise<ReleaseLook[]> {

@@ -43,6 +43,7 @@ const metricResult = z.object({
   sequential: z.boolean(),
   verdict: z.enum(['improved', 'regressed', 'neutral', 'unavailable']),
   guardrailRegression: z.boolean().nullable(),
+  guardrailBound: z.number().nullable(),
   bayesian: z
     .object({ chanceToWin: z.number(), risk: z.object({ control: z.number(), treatment: z.number() }) })
     .nullable(),

@@ -11,6 +11,7 @@ import type { EntityStore } from '../store/entity-store.js';
 import type { GuardrailCheckStore } from '../store/guardrail-check-store.js';
 import type { KeyStore } from '../store/key-store.js';
 import type { ScheduledChangeStore } from '../store/scheduled-change-store.js';
+import type { ToplineStore } from '../store/topline-store.js';
 
 const SCHEDULED_STATUSES = ['pending', 'running', 'done', 'failed', 'cancelled'] as const;
 
@@ -37,6 +38,7 @@ export interface ReleaseRouteDeps {
   schedule: ScheduledChangeStore;
   scheduler: ChangeScheduler;
   monitor: GuardrailMonitor;
+  topline: ToplineStore;
   clock: () => number;
 }
 
@@ -45,7 +47,7 @@ export interface ReleaseRouteDeps {
  * scheduled changes, and a way to run the guardrail monitor now.
  */
 export function releaseRoutes(deps: ReleaseRouteDeps): FastifyPluginAsyncZod {
-  const { keys, entities, gates, checks, schedule, scheduler, monitor, clock } = deps;
+  const { keys, entities, gates, checks, schedule, scheduler, monitor, topline, clock } = deps;
   return async (app) => {
     app.addHook('onRequest', async (request) => {
       const key = await authenticate(keys, presentedKey(request), ['console']);
@@ -87,7 +89,23 @@ export function releaseRoutes(deps: ReleaseRouteDeps): FastifyPluginAsyncZod {
           summary: 'Look at every release now (the monitor also runs by itself, every minute by default)',
         },
       },
-      async () => ({ looks: await monitor.runOnce() }),
+      async () => monitor.runOnce(),
+    );
+
+    app.get(
+      '/topline-alerts',
+      {
+        schema: {
+          tags: ['releases'],
+          summary:
+            'Guardrail metrics that moved for everyone, newest first, with the change that preceded each',
+          querystring: z.object({
+            environment: z.string().optional(),
+            limit: z.coerce.number().int().min(1).max(500).default(50),
+          }),
+        },
+      },
+      async (request) => ({ alerts: await topline.alerts(request.query) }),
     );
 
     app.get(

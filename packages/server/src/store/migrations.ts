@@ -410,6 +410,32 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
           .execute();
       },
     },
+    '0011-topline': {
+      async up(db: Kysely<unknown>) {
+        // Guardrail metrics over everyone, per minute, for the topline alert (its own cursor).
+        await db.schema
+          .createTable('topline_minutes')
+          .addColumn('environment', 'text', (c) => c.notNull())
+          .addColumn('metric', 'text', (c) => c.notNull())
+          .addColumn('minute', 'integer', (c) => c.notNull())
+          .addColumn('num', 'double precision', (c) => c.notNull())
+          .addColumn('num2', 'double precision', (c) => c.notNull())
+          .addColumn('den', 'double precision', (c) => c.notNull())
+          .addPrimaryKeyConstraint('topline_minutes_pk', ['environment', 'metric', 'minute'])
+          .execute();
+        await db.schema
+          .createTable('topline_state')
+          .addColumn('id', 'integer', (c) => c.primaryKey())
+          .addColumn('last_event_id', 'bigint', (c) => c.notNull())
+          .execute();
+        await withId(db, 'topline_alerts')
+          .addColumn('environment', 'text', (c) => c.notNull())
+          .addColumn('metric', 'text', (c) => c.notNull())
+          .addColumn('at', time, (c) => c.notNull())
+          .addColumn('evidence', 'text', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

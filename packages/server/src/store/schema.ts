@@ -202,6 +202,24 @@ export interface Database {
     /** JSON: the resulting version, or the error. */
     outcome: string | null;
   };
+  /** A guardrail metric's totals over everyone in one minute (topline alert). */
+  topline_minutes: {
+    environment: string;
+    metric: string;
+    /** Epoch minutes of the events' time. */
+    minute: number;
+    num: number;
+    num2: number;
+    den: number;
+  };
+  topline_state: { id: number; last_event_id: number };
+  topline_alerts: {
+    id: Generated<number>;
+    environment: string;
+    metric: string;
+    at: number;
+    evidence: string;
+  };
   /** One look of the guardrail monitor at a release stage. */
   guardrail_checks: {
     id: Generated<number>;
