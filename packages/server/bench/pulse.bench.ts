@@ -4,10 +4,17 @@
  * the server pinned to one core and autocannon on the other; then Pulse: how fast stored events
  * are folded into aggregates, and how long a result takes for many units and 10 metrics.
  *
+ * Ingestion is measured twice per database: with no metrics defined (Pulse only moves its
+ * cursor), and with the Pulse phase's gate and 10 metrics defined, so the aggregator folds the
+ * same events while they arrive. Events per second are the 2xx responses of the measured run
+ * times the batch size (a 2xx means committed); the stored count is checked against them.
+ *
  * Run: npm run bench:pulse -w @switchyard/server. Settings (environment): BENCH_DURATION (s, 10),
  * BENCH_WARMUP (s, 2), BENCH_CONNECTIONS (8), BENCH_BATCH (events per request, 500),
  * BENCH_UNITS (units in the Pulse phase, 100000), BENCH_POSTGRES_URL
- * (postgres://postgres@127.0.0.1:5432/test; BENCH_POSTGRES=0 skips Postgres), BENCH_PULSE=0 skips Pulse.
+ * (postgres://postgres@127.0.0.1:5432/test; BENCH_POSTGRES=0 skips Postgres), BENCH_PULSE=0 skips
+ * Pulse, BENCH_INGEST_WITH_METRICS=0 skips the ingestion runs with metrics, BENCH_CPU_PROF (a
+ * directory: each server writes a V8 CPU profile there on exit).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -35,6 +42,7 @@ const UNITS = setting('BENCH_UNITS', 100_000);
 const POSTGRES_URL = process.env.BENCH_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const POSTGRES = process.env.BENCH_POSTGRES !== '0';
 const PULSE = process.env.BENCH_PULSE !== '0';
+const INGEST_WITH_METRICS = process.env.BENCH_INGEST_WITH_METRICS !== '0';
 const INGEST_GOAL = 100_000;
 const PULSE_GOAL_MS = 200;
 const METRIC_COUNT = 10;
@@ -128,8 +136,25 @@ async function startServer(target: Target, port: number) {
   return { server, origin };
 }
 
-async function measureIngestion(target: Target) {
+/** The Pulse phase's gate and metrics (conversion, sum, ratio over the bench's events). */
+async function defineCatalogue(origin: string) {
+  await call(origin, 'POST', '/api/v1/gates', {
+    name: 'canary',
+    rules: [{ name: 'half', passPercentage: 50 }],
+  });
+  for (let m = 0; m < METRIC_COUNT; m++) {
+    await call(origin, 'POST', '/api/v1/metrics', {
+      name: `metric_${m}`,
+      type: m % 3 === 0 ? 'conversion' : m % 3 === 1 ? 'sum' : 'ratio',
+      numerator: { event: m % 2 === 0 ? 'purchase' : 'request' },
+      ...(m % 3 === 2 && { denominator: { event: 'request' } }),
+    });
+  }
+}
+
+async function measureIngestion(target: Target, withMetrics: boolean) {
   const { server, origin } = await startServer(target, await freePort());
+  if (withMetrics) await defineCatalogue(origin);
   const before = await target.storedEvents();
   const load = await runLoad(
     {
@@ -144,24 +169,17 @@ async function measureIngestion(target: Target) {
   );
   const stored = (await target.storedEvents()) - before;
   await server.stop();
+  // Every acknowledged batch of the measured run (and the warm-up's) must be stored.
+  const acknowledged = Math.round(load.requestsPerSecond * DURATION) * BATCH;
+  if (stored < acknowledged)
+    throw new Error(`${target.name}: ${stored} events stored, ${acknowledged} acknowledged`);
   return { load, stored };
 }
 
 /** Pulse: units exposed to a gate, events for 10 metrics, folded, then one result timed. */
 async function measurePulse(target: Target) {
   const { server, origin } = await startServer(target, await freePort());
-  await call(origin, 'POST', '/api/v1/gates', {
-    name: 'canary',
-    rules: [{ name: 'half', passPercentage: 50 }],
-  });
-  for (let m = 0; m < METRIC_COUNT; m++) {
-    await call(origin, 'POST', '/api/v1/metrics', {
-      name: `metric_${m}`,
-      type: m % 3 === 0 ? 'conversion' : m % 3 === 1 ? 'sum' : 'ratio',
-      numerator: { event: m % 2 === 0 ? 'purchase' : 'request' },
-      ...(m % 3 === 2 && { denominator: { event: 'request' } }),
-    });
-  }
+  await defineCatalogue(origin);
   const started = Date.now();
   const perRequest = 1000;
   const post = async (first: number) => {
@@ -260,14 +278,18 @@ async function main() {
   }
   const rows: string[] = [];
   for (const target of targets) {
-    const { load, stored } = await measureIngestion(target);
-    rows.push(
-      `| ingest, ${target.name} | ${Math.round(stored / DURATION).toLocaleString('en')} events/s durable | ` +
-        `${Math.round(load.requestsPerSecond)} req/s x ${BATCH}, p50 ${load.p50.toFixed(1)} ms, p99 ${load.p99.toFixed(1)} ms, ` +
-        `server CPU ${load.serverCpu === null ? '?' : `${Math.round(load.serverCpu * 100)}%`}, failures ${load.failures} | ` +
-        `${INGEST_GOAL.toLocaleString('en')} events/s |`,
-    );
-    console.error(rows.at(-1));
+    for (const withMetrics of INGEST_WITH_METRICS ? [false, true] : [false]) {
+      const { load, stored } = await measureIngestion(target, withMetrics);
+      const cpu = (share: number | null) => (share === null ? '?' : `${Math.round(share * 100)}%`);
+      rows.push(
+        `| ingest, ${target.name}${withMetrics ? `, ${METRIC_COUNT} metrics defined` : ''} | ` +
+          `${Math.round(load.requestsPerSecond * BATCH).toLocaleString('en')} events/s durable | ` +
+          `${Math.round(load.requestsPerSecond)} req/s x ${BATCH}, p50 ${load.p50.toFixed(1)} ms, p99 ${load.p99.toFixed(1)} ms, ` +
+          `server CPU ${cpu(load.serverCpu)}, load generator CPU ${cpu(load.clientCpu)}, other CPU ${cpu(load.otherCpu)}, ` +
+          `failures ${load.failures}, ${stored.toLocaleString('en')} stored | ${INGEST_GOAL.toLocaleString('en')} events/s |`,
+      );
+      console.error(rows.at(-1));
+    }
   }
   for (const target of PULSE ? targets.slice(0, 1) : []) {
     const pulse = await measurePulse(target);

@@ -42,14 +42,15 @@ export function batchKeyOf(body: Uint8Array | string, idempotencyKey?: string): 
 
 /**
  * Durable, batched, idempotent event ingestion. Requests hand their batches over and wait until
- * they are committed (a 2xx means the events are on disk). While one transaction commits, the
+ * they are committed (a 2xx means the events are on disk). While a transaction commits, the
  * batches of other requests queue up and go together in the next one (group commit), so a
- * busy server writes many requests per transaction.
+ * busy server writes many requests per transaction. The store says how many transactions may
+ * run at once (`concurrentWrites`: one on SQLite, a few on Postgres).
  */
 export class EventIngestion {
   private queue: PendingBatch[] = [];
   private pendingEvents = 0;
-  private writing: Promise<void> | undefined;
+  private readonly writers = new Set<Promise<void>>();
   private lastPrune = 0;
   /** performance.now() when the last write finished. */
   private lastWritten = Number.NEGATIVE_INFINITY;
@@ -76,9 +77,10 @@ export class EventIngestion {
     this.pendingEvents += events.length;
     return new Promise((resolve, reject) => {
       this.queue.push({ environment, events, batchKey, resolve, reject });
-      this.writing ??= this.writeQueued().finally(() => {
-        this.writing = undefined;
-      });
+      if (this.writers.size < (this.store.concurrentWrites ?? 1)) {
+        const writer: Promise<void> = this.writeQueued().finally(() => this.writers.delete(writer));
+        this.writers.add(writer);
+      }
     });
   }
 
@@ -87,12 +89,12 @@ export class EventIngestion {
    * database (Pulse's aggregation) then does a bounded share of it and leaves the rest for later.
    */
   busy(): boolean {
-    return this.writing !== undefined || performance.now() - this.lastWritten < BUSY_WINDOW_MS;
+    return this.writers.size > 0 || performance.now() - this.lastWritten < BUSY_WINDOW_MS;
   }
 
   /** Waits until everything accepted so far is committed (graceful shutdown). */
   async drain(): Promise<void> {
-    while (this.writing) await this.writing;
+    while (this.writers.size > 0) await Promise.all(this.writers);
   }
 
   private async writeQueued(): Promise<void> {
