@@ -1,11 +1,4 @@
-import {
-  type ArmStats,
-  addArmStats,
-  emptyArmStats,
-  type UnitValues,
-  unitChange,
-  unitContribution,
-} from './arm-stats.js';
+import { type ArmStats, addArmStats, addUnit, emptyArmStats, type UnitValues } from './arm-stats.js';
 import type { ExposureArm } from './exposures.js';
 import type { CompiledMetric, Contribution, MetricEvent } from './metric-events.js';
 import { type BucketStats, bucketOf } from './value-buckets.js';
@@ -101,10 +94,9 @@ export interface BucketDelta {
 export class Aggregation {
   private readonly newExposures: { key: string; entity: string; exposure: UnitExposure }[] = [];
   private readonly changedDays = new Set<string>();
-  private readonly bucketDayDeltas = new Map<string, BucketDelta>();
-  private readonly bucketHourDeltas = new Map<string, BucketDelta>();
-  private readonly armDayDeltas = new Map<string, ArmDelta>();
-  private readonly armHourDeltas = new Map<string, ArmDelta>();
+  /** By hour; the days' deltas are their sums (changes()). */
+  private readonly bucketDeltas = new Map<string, BucketDelta>();
+  private readonly armDeltas = new Map<string, ArmDelta>();
 
   constructor(
     private readonly metrics: readonly CompiledMetric[],
@@ -126,13 +118,15 @@ export class Aggregation {
   changes() {
     // A unit that left a bucket and came back within the chunk changes nothing there.
     const moved = ({ stats }: BucketDelta) => stats.n !== 0 || stats.sumY !== 0 || stats.sumX !== 0;
+    const armHourDeltas = [...this.armDeltas.values()];
+    const bucketHourDeltas = [...this.bucketDeltas.values()];
     return {
       newExposures: this.newExposures,
       changedDays: this.changedDays,
-      armDayDeltas: [...this.armDayDeltas.values()],
-      armHourDeltas: [...this.armHourDeltas.values()],
-      bucketDayDeltas: [...this.bucketDayDeltas.values()].filter(moved),
-      bucketHourDeltas: [...this.bucketHourDeltas.values()].filter(moved),
+      armDayDeltas: byDay(armHourDeltas, '', emptyArmStats, addArmStats),
+      armHourDeltas,
+      bucketDayDeltas: byDay(bucketHourDeltas, 'bucket', emptyBucketStats, addBucketStats).filter(moved),
+      bucketHourDeltas: bucketHourDeltas.filter(moved),
     };
   }
 
@@ -150,13 +144,10 @@ export class Aggregation {
     for (const metric of this.metrics) {
       if (metric.unitType !== exposure.unitType) continue;
       const values = this.valuesOf(unit, metric, firstDay);
-      this.addDelta(
-        event.environment,
-        exposure.entity,
-        joined.arm,
-        metric.name,
-        firstHour,
-        unitContribution(values),
+      addUnit(
+        this.armDelta(event.environment, exposure.entity, joined.arm, metric.name, firstHour),
+        values,
+        1,
       );
       if (metric.winsorized) {
         this.moveBucket(event.environment, exposure.entity, joined.arm, metric.name, firstHour, null, values);
@@ -192,14 +183,9 @@ export class Aggregation {
       // Post-exposure changes take effect in the event's hour; pre-period ones (and those of the
       // exposure's day before the exposure) from the exposure's hour.
       const effective = Math.max(hour, exposure.firstHour);
-      this.addDelta(
-        event.environment,
-        entity,
-        exposure.arm,
-        metric.name,
-        effective,
-        unitChange(previous, next),
-      );
+      const delta = this.armDelta(event.environment, entity, exposure.arm, metric.name, effective);
+      addUnit(delta, next, 1);
+      addUnit(delta, previous, -1);
       if (metric.winsorized) {
         this.moveBucket(event.environment, entity, exposure.arm, metric.name, effective, previous, next);
       }
@@ -243,21 +229,13 @@ export class Aggregation {
     from: UnitValues | null,
     to: UnitValues,
   ) {
-    const add = (deltas: Map<string, BucketDelta>, period: number, values: UnitValues, sign: 1 | -1) => {
+    const add = (values: UnitValues, sign: 1 | -1) => {
       const bucket = bucketOf(values.y);
-      const key = `${armPeriodKey(environment, entity, arm, metric, period)}\u0000${bucket}`;
-      let row = deltas.get(key);
+      const key = `${armPeriodKey(environment, entity, arm, metric, hour)}\u0000${bucket}`;
+      let row = this.bucketDeltas.get(key);
       if (!row) {
-        row = {
-          environment,
-          entity,
-          arm,
-          metric,
-          period,
-          bucket,
-          stats: { n: 0, sumY: 0, sumY2: 0, sumX: 0, sumXY: 0 },
-        };
-        deltas.set(key, row);
+        row = { environment, entity, arm, metric, period: hour, bucket, stats: emptyBucketStats() };
+        this.bucketDeltas.set(key, row);
       }
       row.stats.n += sign;
       row.stats.sumY += sign * values.y;
@@ -265,36 +243,60 @@ export class Aggregation {
       row.stats.sumX += sign * values.x;
       row.stats.sumXY += sign * values.x * values.y;
     };
-    const day = dayOfHour(hour);
-    if (from) {
-      add(this.bucketDayDeltas, day, from, -1);
-      add(this.bucketHourDeltas, hour, from, -1);
-    }
-    add(this.bucketDayDeltas, day, to, 1);
-    add(this.bucketHourDeltas, hour, to, 1);
+    if (from) add(from, -1);
+    add(to, 1);
   }
 
-  /** Adds `delta` to the arm's row of the hour it takes effect in, and to that hour's day. */
-  private addDelta(
-    environment: string,
-    entity: string,
-    arm: string,
-    metric: string,
-    hour: number,
-    delta: ArmStats,
-  ) {
-    const add = (deltas: Map<string, ArmDelta>, period: number) => {
-      const key = armPeriodKey(environment, entity, arm, metric, period);
-      let row = deltas.get(key);
-      if (!row) {
-        row = { environment, entity, arm, metric, period, stats: emptyArmStats() };
-        deltas.set(key, row);
-      }
-      addArmStats(row.stats, delta);
-    };
-    add(this.armDayDeltas, dayOfHour(hour));
-    add(this.armHourDeltas, hour);
+  /** The arm's delta for the hour a change takes effect in. */
+  private armDelta(environment: string, entity: string, arm: string, metric: string, hour: number): ArmStats {
+    const key = armPeriodKey(environment, entity, arm, metric, hour);
+    let row = this.armDeltas.get(key);
+    if (!row) {
+      row = { environment, entity, arm, metric, period: hour, stats: emptyArmStats() };
+      this.armDeltas.set(key, row);
+    }
+    return row.stats;
   }
+}
+
+function emptyBucketStats(): BucketStats {
+  return { n: 0, sumY: 0, sumY2: 0, sumX: 0, sumXY: 0 };
+}
+
+function addBucketStats(into: BucketStats, delta: BucketStats): BucketStats {
+  into.n += delta.n;
+  into.sumY += delta.sumY;
+  into.sumY2 += delta.sumY2;
+  into.sumX += delta.sumX;
+  into.sumXY += delta.sumXY;
+  return into;
+}
+
+/** Hourly deltas summed into their days (in hour order within the chunk, as the hours were). */
+function byDay<
+  Row extends {
+    environment: string;
+    entity: string;
+    arm: string;
+    metric: string;
+    period: number;
+    stats: S;
+    bucket?: number;
+  },
+  S,
+>(rows: readonly Row[], extra: '' | 'bucket', empty: () => S, add: (into: S, delta: S) => S): Row[] {
+  const days = new Map<string, Row>();
+  for (const row of rows) {
+    const day = dayOfHour(row.period);
+    const key = `${armPeriodKey(row.environment, row.entity, row.arm, row.metric, day)}\u0000${extra && row.bucket}`;
+    let sum = days.get(key);
+    if (!sum) {
+      sum = { ...row, period: day, stats: empty() };
+      days.set(key, sum);
+    }
+    add(sum.stats, row.stats);
+  }
+  return [...days.values()];
 }
 
 /** The unit's ID of `unitType` (`userID`, or a custom ID such as `stableID`), if it has one. */

@@ -97,6 +97,28 @@ export function unitContribution({ y, d, x, e }: UnitValues): ArmStats {
   };
 }
 
+/**
+ * Adds one unit's contribution to `into` (`sign` 1), or takes it away (-1), in place and
+ * without allocating: a unit's change is its new values added and its old ones taken away.
+ */
+export function addUnit(into: ArmStats, { y, d, x, e }: UnitValues, sign: 1 | -1): void {
+  into.n += sign;
+  into.sumY += sign * y;
+  into.sumY2 += sign * y * y;
+  into.sumD += sign * d;
+  into.sumD2 += sign * d * d;
+  into.sumYD += sign * y * d;
+  into.sumX += sign * x;
+  into.sumX2 += sign * x * x;
+  into.sumXY += sign * x * y;
+  into.sumE += sign * e;
+  into.sumE2 += sign * e * e;
+  into.sumXE += sign * x * e;
+  into.sumDE += sign * d * e;
+  into.sumYE += sign * y * e;
+  into.sumDX += sign * d * x;
+}
+
 /** The change in an arm's statistics when one of its units goes from `before` to `after`. */
 export function unitChange(before: UnitValues, after: UnitValues): ArmStats {
   const a = unitContribution(after);

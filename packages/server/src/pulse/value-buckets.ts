@@ -17,10 +17,18 @@ export function bucketOf(value: number): number {
   return value > 0 ? OFFSET + k : -(OFFSET + k);
 }
 
+const upperBounds = new Map<number, number>();
+
 /** The largest value bucket `key` holds (its upper bound). */
 export function bucketUpperBound(key: number): number {
   if (key === 0) return 0;
-  return key > 0 ? 2 ** ((key - OFFSET + 1) / PER_DOUBLING) : -(2 ** ((-key - OFFSET) / PER_DOUBLING));
+  // A series asks for the same few hundred keys at every period.
+  let bound = upperBounds.get(key);
+  if (bound === undefined) {
+    bound = key > 0 ? 2 ** ((key - OFFSET + 1) / PER_DOUBLING) : -(2 ** ((-key - OFFSET) / PER_DOUBLING));
+    if (upperBounds.size < 100_000) upperBounds.set(key, bound);
+  }
+  return bound;
 }
 
 /** What a bucket holds for one arm: units and the sums Pulse's statistics need. */
@@ -51,10 +59,11 @@ export function capFromBuckets(pooled: ReadonlyMap<number, number>, percentile: 
   return null;
 }
 
-/** An arm's sums with every value above `cap` replaced by `cap`. */
+/** An arm's sums with every value above `cap` replaced by `cap` (buckets without units add nothing). */
 export function cappedSums(buckets: ReadonlyMap<number, BucketStats>, cap: number): BucketStats {
   const total: BucketStats = { n: 0, sumY: 0, sumY2: 0, sumX: 0, sumXY: 0 };
   for (const [key, stats] of buckets) {
+    if (stats.n === 0) continue;
     total.n += stats.n;
     total.sumX += stats.sumX;
     if (key !== 0 && bucketUpperBound(key) > cap) {

@@ -95,8 +95,18 @@ const seriesQuery = pulseQuery.omit({ through: true }).extend({
 
 /** JSON has no Infinity: one-sided intervals' open ends become null (as the schema says). */
 function finite(value: unknown): never {
-  const json = JSON.stringify(value, (_key, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v));
-  return JSON.parse(json) as never;
+  // In place: a series can hold thousands of results, too many to copy through JSON text.
+  const visit = (node: unknown): unknown => {
+    if (typeof node === 'number') return Number.isFinite(node) ? node : null;
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) node[i] = visit(node[i]);
+    } else if (node !== null && typeof node === 'object') {
+      const record = node as Record<string, unknown>;
+      for (const key of Object.keys(record)) record[key] = visit(record[key]);
+    }
+    return node;
+  };
+  return visit(value) as never;
 }
 
 /**

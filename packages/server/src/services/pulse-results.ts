@@ -204,7 +204,7 @@ export class PulseResults {
           environment,
           subject.plan(totals),
           totals,
-          withUnits(buckets),
+          buckets,
           metrics,
           options,
           label(period),
@@ -331,19 +331,6 @@ export class PulseResults {
       throughDay === undefined ? null : isoDay(throughDay),
     );
   }
-}
-
-/** Buckets that hold units (as `bucketTotals` returns them): a bucket emptied since adds nothing. */
-function withUnits(buckets: Buckets): Buckets {
-  const out: Buckets = new Map();
-  for (const [arm, byMetric] of buckets) {
-    const metrics = new Map<string, Map<number, BucketStats>>();
-    for (const [metric, byBucket] of byMetric) {
-      metrics.set(metric, new Map([...byBucket].filter(([, stats]) => stats.n !== 0)));
-    }
-    out.set(arm, metrics);
-  }
-  return out;
 }
 
 /** The result for given totals: pure, so a series computes each period from its running sums. */

@@ -1,4 +1,4 @@
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { CompiledQuery, type Kysely, sql, type Transaction } from 'kysely';
 import {
   type Aggregation,
   type ArmDelta,
@@ -7,7 +7,7 @@ import {
   type UnitState,
   unitKey,
 } from '../pulse/aggregation.js';
-import { type ArmStats, emptyArmStats } from '../pulse/arm-stats.js';
+import { ARM_STAT_FIELDS, type ArmStats, emptyArmStats } from '../pulse/arm-stats.js';
 import type { BucketStats } from '../pulse/value-buckets.js';
 import type { SqlDialectName } from './database.js';
 import type { Database } from './schema.js';
@@ -60,10 +60,14 @@ function chunks<T>(items: readonly T[], size = IN_CHUNK): T[][] {
  * cursor move happen in one transaction, so every event counts exactly once.
  */
 export class PulseStore {
+  private readonly writes: ReturnType<typeof bulkWrites>;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: SqlDialectName,
-  ) {}
+  ) {
+    this.writes = bulkWrites(dialect);
+  }
 
   /**
    * Runs `work` in a transaction holding the aggregation lock (on Postgres, one instance at a
@@ -183,68 +187,51 @@ export class PulseStore {
     units: ReadonlyMap<string, UnitState>,
     lastEventId: number,
   ) {
-    const exposureRows = changes.newExposures.map(({ key, entity, exposure }) => {
-      const [environment = '', unitType = '', unitId = ''] = key.split('\u0000');
-      return {
-        environment,
-        entity,
-        unit_type: unitType,
-        unit_id: unitId,
-        arm: exposure.arm,
-        first_day: exposure.firstDay,
-        first_hour: exposure.firstHour,
-      };
-    });
-    for (const part of chunks(exposureRows, 100)) {
-      await tx
-        .insertInto('pulse_exposures')
-        .values(part)
-        .onConflict((oc) => oc.doNothing())
-        .execute();
-    }
-    const dayRows = [...changes.changedDays].map((changed) => {
-      const [environment = '', unitType = '', unitId = '', metric = '', day = '0'] = changed.split('\u0000');
-      const value = units
-        .get(unitKey(environment, unitType, unitId))
-        ?.days.get(metric)
-        ?.get(Number(day)) ?? {
-        num: 0,
-        den: 0,
-      };
-      return { environment, metric, unit_id: unitId, day: Number(day), num: value.num, den: value.den };
-    });
-    for (const part of chunks(dayRows, 100)) {
-      await tx
-        .insertInto('pulse_unit_days')
-        .values(part)
-        .onConflict((oc) =>
-          oc
-            .columns(['environment', 'unit_id', 'metric', 'day'])
-            .doUpdateSet((eb) => ({ num: eb.ref('excluded.num'), den: eb.ref('excluded.den') })),
-        )
-        .execute();
-    }
-    const armDays = changes.armDayDeltas.map(({ period, ...delta }) => ({
-      ...armColumns(delta),
-      day: period,
-    }));
-    const armHours = changes.armHourDeltas.map(({ period, ...delta }) => ({
-      ...armColumns(delta),
-      hour: period,
-    }));
-    const bucketDays = changes.bucketDayDeltas.map(({ period, ...delta }) => ({
-      ...bucketColumns(delta),
-      day: period,
-    }));
-    const bucketHours = changes.bucketHourDeltas.map(({ period, ...delta }) => ({
-      ...bucketColumns(delta),
-      hour: period,
-    }));
-    const armKey = ['environment', 'entity', 'metric', 'arm'] as const;
-    await addInto(tx, 'pulse_arm_days', armDays, [...armKey, 'day']);
-    await addInto(tx, 'pulse_arm_hours', armHours, [...armKey, 'hour']);
-    await addInto(tx, 'pulse_arm_buckets', bucketDays, [...armKey, 'day', 'bucket']);
-    await addInto(tx, 'pulse_arm_bucket_hours', bucketHours, [...armKey, 'hour', 'bucket']);
+    const writes = this.writes;
+    await writes.exposures.run(
+      tx,
+      changes.newExposures.map(({ key, entity, exposure }) => {
+        const [environment = '', unitType = '', unitId = ''] = key.split('\u0000');
+        return [environment, entity, unitType, unitId, exposure.arm, exposure.firstDay, exposure.firstHour];
+      }),
+    );
+    await writes.unitDays.run(
+      tx,
+      [...changes.changedDays].map((changed) => {
+        const [environment = '', unitType = '', unitId = '', metric = '', day = '0'] =
+          changed.split('\u0000');
+        const value = units
+          .get(unitKey(environment, unitType, unitId))
+          ?.days.get(metric)
+          ?.get(Number(day)) ?? { num: 0, den: 0 };
+        return [environment, metric, unitId, Number(day), value.num, value.den];
+      }),
+    );
+    const arm = ({ environment, entity, arm, metric, period, stats }: ArmDelta) => [
+      environment,
+      entity,
+      arm,
+      metric,
+      period,
+      ...ARM_STAT_FIELDS.map((field) => stats[field]),
+    ];
+    const bucket = ({ environment, entity, arm, metric, period, bucket, stats }: BucketDelta) => [
+      environment,
+      entity,
+      arm,
+      metric,
+      period,
+      bucket,
+      stats.n,
+      stats.sumY,
+      stats.sumY2,
+      stats.sumX,
+      stats.sumXY,
+    ];
+    await writes.armDays.run(tx, changes.armDayDeltas.map(arm));
+    await writes.armHours.run(tx, changes.armHourDeltas.map(arm));
+    await writes.bucketDays.run(tx, changes.bucketDayDeltas.map(bucket));
+    await writes.bucketHours.run(tx, changes.bucketHourDeltas.map(bucket));
     await tx.updateTable('pulse_state').set({ last_event_id: lastEventId }).where('id', '=', 1).execute();
   }
 
@@ -404,79 +391,122 @@ const ARM_SUM_COLUMNS = [
   'sum_dx',
 ] as const;
 
-function armColumns({ environment, entity, arm, metric, stats }: Omit<ArmDelta, 'period'>) {
-  return {
-    environment,
-    entity,
-    arm,
-    metric,
-    n: stats.n,
-    sum_y: stats.sumY,
-    sum_y2: stats.sumY2,
-    sum_d: stats.sumD,
-    sum_d2: stats.sumD2,
-    sum_yd: stats.sumYD,
-    sum_x: stats.sumX,
-    sum_x2: stats.sumX2,
-    sum_xy: stats.sumXY,
-    sum_e: stats.sumE,
-    sum_e2: stats.sumE2,
-    sum_xe: stats.sumXE,
-    sum_de: stats.sumDE,
-    sum_ye: stats.sumYE,
-    sum_dx: stats.sumDX,
-  };
-}
-
-function bucketColumns({ environment, entity, arm, metric, bucket, stats }: Omit<BucketDelta, 'period'>) {
-  return {
-    environment,
-    entity,
-    arm,
-    metric,
-    bucket,
-    n: stats.n,
-    sum_y: stats.sumY,
-    sum_y2: stats.sumY2,
-    sum_x: stats.sumX,
-    sum_xy: stats.sumXY,
-  };
-}
+type ColumnType = 'text' | 'integer' | 'double precision';
 
 /**
- * Inserts rows of sums, or adds them to the rows already there: every column outside `key` is a
- * sum (a delta folded in), so `n`, `sum_*` add up across chunks.
+ * A multi-row insert (or upsert) of one table, its SQL written once per row count: building
+ * each chunk's statement with Kysely cost more than SQLite's work on it. Postgres takes the rows
+ * as one array per column (`unnest`), so a statement's plan does not grow with its rows.
  */
-async function addInto<
-  Table extends 'pulse_arm_days' | 'pulse_arm_hours' | 'pulse_arm_buckets' | 'pulse_arm_bucket_hours',
->(
-  tx: Transaction<Database>,
-  table: Table,
-  rows: Database[Table][],
-  key: readonly (keyof Database[Table] & string)[],
-): Promise<void> {
-  const first = rows[0];
-  if (!first) return;
-  const sums = Object.keys(first).filter((column) => !key.includes(column as never));
-  for (const part of chunks(rows, 50)) {
-    await tx
-      .insertInto(table)
-      .values(part as never)
-      .onConflict((oc) =>
-        oc
-          .columns(key as never)
-          .doUpdateSet(
-            (eb) =>
-              Object.fromEntries(
-                sums.map((column) => [
-                  column,
-                  eb(eb.ref(`${table}.${column}` as never), '+', eb.ref(`excluded.${column}` as never)),
-                ]),
-              ) as never,
-          ),
-      )
-      .execute();
+class BulkWrite {
+  private readonly sqlByRows = new Map<number, string>();
+  private readonly rowsPerStatement: number;
+
+  constructor(
+    private readonly dialect: SqlDialectName,
+    private readonly table: string,
+    private readonly columns: readonly (readonly [name: string, type: ColumnType])[],
+    /** `on conflict ...`: what a row whose key is there already does. */
+    private readonly onConflict: string,
+  ) {
+    // SQLite: well under its 32,766 bind parameters.
+    this.rowsPerStatement = dialect === 'postgres' ? 5000 : Math.floor(4000 / columns.length);
   }
+
+  async run(tx: Transaction<Database>, rows: readonly unknown[][]): Promise<void> {
+    for (let i = 0; i < rows.length; i += this.rowsPerStatement) {
+      const part = rows.slice(i, i + this.rowsPerStatement);
+      const parameters =
+        this.dialect === 'postgres'
+          ? this.columns.map((_, column) => part.map((row) => row[column]))
+          : part.flat();
+      await tx.executeQuery(CompiledQuery.raw(this.sql(part.length), parameters));
+    }
+  }
+
+  private sql(rows: number): string {
+    const postgres = this.dialect === 'postgres';
+    let text = this.sqlByRows.get(postgres ? 0 : rows);
+    if (text === undefined) {
+      const names = this.columns.map(([name]) => name).join(', ');
+      const source = postgres
+        ? `select * from unnest(${this.columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')})`
+        : `values ${Array.from({ length: rows }, () => `(${this.columns.map(() => '?').join(', ')})`).join(', ')}`;
+      text = `insert into ${this.table} (${names}) ${source} ${this.onConflict}`;
+      this.sqlByRows.set(postgres ? 0 : rows, text);
+    }
+    return text;
+  }
+}
+
+const ARM_KEY = [
+  ['environment', 'text'],
+  ['entity', 'text'],
+  ['arm', 'text'],
+  ['metric', 'text'],
+] as const;
+
+/**
+ * Rows of sums added into the rows already there: every column outside the key is a sum (a
+ * delta folded in), so `n` and `sum_*` add up across chunks.
+ */
+function addInto(
+  dialect: SqlDialectName,
+  table: string,
+  period: 'day' | 'hour',
+  extraKey: readonly string[],
+  sums: readonly string[],
+): BulkWrite {
+  const key = [...ARM_KEY.map(([name]) => name), period, ...extraKey];
+  return new BulkWrite(
+    dialect,
+    table,
+    [
+      ...ARM_KEY,
+      [period, 'integer'],
+      ...extraKey.map((name) => [name, 'integer'] as const),
+      ...sums.map((name) => [name, 'double precision'] as const),
+    ],
+    `on conflict (${key.join(', ')}) do update set ${sums.map((sum) => `${sum} = ${table}.${sum} + excluded.${sum}`).join(', ')}`,
+  );
+}
+
+const BUCKET_SUMS = ['n', 'sum_y', 'sum_y2', 'sum_x', 'sum_xy'];
+
+function bulkWrites(dialect: SqlDialectName) {
+  return {
+    exposures: new BulkWrite(
+      dialect,
+      'pulse_exposures',
+      [
+        ['environment', 'text'],
+        ['entity', 'text'],
+        ['unit_type', 'text'],
+        ['unit_id', 'text'],
+        ['arm', 'text'],
+        ['first_day', 'integer'],
+        ['first_hour', 'integer'],
+      ],
+      'on conflict do nothing',
+    ),
+    unitDays: new BulkWrite(
+      dialect,
+      'pulse_unit_days',
+      [
+        ['environment', 'text'],
+        ['metric', 'text'],
+        ['unit_id', 'text'],
+        ['day', 'integer'],
+        ['num', 'double precision'],
+        ['den', 'double precision'],
+      ],
+      'on conflict (environment, unit_id, metric, day) do update set num = excluded.num, den = excluded.den',
+    ),
+    armDays: addInto(dialect, 'pulse_arm_days', 'day', [], ARM_SUM_COLUMNS),
+    armHours: addInto(dialect, 'pulse_arm_hours', 'hour', [], ARM_SUM_COLUMNS),
+    bucketDays: addInto(dialect, 'pulse_arm_buckets', 'day', ['bucket'], BUCKET_SUMS),
+    bucketHours: addInto(dialect, 'pulse_arm_bucket_hours', 'hour', ['bucket'], BUCKET_SUMS),
+  };
 }
 
 function toStats(row: Record<string, unknown>): ArmStats {
