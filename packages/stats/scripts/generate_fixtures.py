@@ -655,6 +655,45 @@ def gen_cuped_ratio():
             e = res[name]
             exp[name] = dict(e, **fixed_tests(e["estimate"], e["standardError"], e["degreesOfFreedom"], alpha))
         cases.append({"id": f"cuped-ratio-{i}-rho{rho}", "alpha": alpha, "control": c, "treatment": t, "expect": exp})
+    # Pulse-shaped arms (drawn after the cases above, so those stay as they were): integer counts
+    # per unit, a share of units new (no pre-period at all), units with no post-period events
+    # (0/0 contributes to both sums), timeouts/requests (binomial numerators) and means (value
+    # sums over event counts).
+    for i in range(12):
+        new_share = [0.3, 0.6, 0.9][i % 3]
+        kind = "timeouts" if i % 2 == 0 else "mean"
+        nc = log_uniform_int(rng, 50, 2e4)
+        nt = log_uniform_int(rng, 50, 2e4)
+        arms = []
+        for n, lift in ((nc, 1.0), (nt, 1 + float(rng.normal(0, 0.05)))):
+            activity = rng.gamma(1.5, 2.0, n)
+            d_pre = rng.poisson(activity).astype(float) * (rng.random(n) >= new_share)
+            d = rng.poisson(activity).astype(float)
+            if kind == "timeouts":
+                rate = np.clip(rng.beta(2, 40, n), 0, 1)
+                m_pre = rng.binomial(d_pre.astype(int), rate).astype(float)
+                m = rng.binomial(d.astype(int), np.clip(rate * lift, 0, 1)).astype(float)
+            else:
+                spend = rng.gamma(2.0, 15.0, n)
+                # A sum of k Poisson values is Poisson with k times the mean (0 without events).
+                m_pre = rng.poisson(spend * d_pre).astype(float)
+                m = rng.poisson(spend * lift * d).astype(float)
+            arms.append({
+                "n": int(n), "sumX": float(m.sum()), "sumY": float(d.sum()), "sumX2": float((m * m).sum()),
+                "sumY2": float((d * d).sum()), "sumXY": float((m * d).sum()),
+                "sumXPre": float(m_pre.sum()), "sumYPre": float(d_pre.sum()), "sumXPre2": float((m_pre**2).sum()),
+                "sumYPre2": float((d_pre**2).sum()), "sumXPreYPre": float((m_pre * d_pre).sum()),
+                "sumXXPre": float((m * m_pre).sum()), "sumYYPre": float((d * d_pre).sum()),
+                "sumXYPre": float((m * d_pre).sum()), "sumYXPre": float((d * m_pre).sum()),
+            })
+        c, t = arms
+        alpha = 0.05
+        res = ratio_cuped(c, t)
+        exp = {"status": "ok", "theta": res["theta"], "adjustedMeans": res["adjustedMeans"]}
+        for name in ("absolute", "relative"):
+            e = res[name]
+            exp[name] = dict(e, **fixed_tests(e["estimate"], e["standardError"], e["degreesOfFreedom"], alpha))
+        cases.append({"id": f"cuped-ratio-pulse-{i}-{kind}-new{new_share}", "alpha": alpha, "control": c, "treatment": t, "expect": exp})
     return cases
 
 

@@ -1,8 +1,8 @@
 /**
  * The checked-in fixtures must be what scripts/generate_fixtures.py makes now: the script is rerun
  * into a temporary directory and every file compared (inputs exactly, expected values to 1e-12
- * relative so a patch release of numpy or scipy does not fail the build, the `generator` versions
- * not at all). Skipped locally without python3 + numpy + scipy; in CI (CI=true) their absence fails.
+ * relative so a patch release of numpy or scipy does not fail the build, tail probabilities below
+ * 1e-20 to 1e-9, the `generator` versions not at all). Skipped locally without python3 + numpy + scipy; in CI (CI=true) their absence fails.
  */
 
 import { spawnSync } from 'node:child_process';
@@ -15,6 +15,14 @@ import { FIXTURES_DIR } from './support/fixtures.js';
 
 const SCRIPT = fileURLToPath(new URL('../scripts/generate_fixtures.py', import.meta.url));
 const TOLERANCE = 1e-12;
+/**
+ * Tail probabilities this small (p-values of z around 13) magnify the last-bit differences of
+ * their inputs between numpy/BLAS builds: relative error about z² times the input's, 1e-11 on
+ * this project's machine against the checked-in files. They are held to the 1e-9 the
+ * TypeScript is held to (fixtures.test.ts) instead.
+ */
+const EXTREME_TAIL = 1e-20;
+const EXTREME_TAIL_TOLERANCE = 1e-9;
 
 function pythonWithScipy(): boolean {
   const probe = spawnSync('python3', ['-c', 'import numpy, scipy'], { encoding: 'utf8' });
@@ -26,7 +34,8 @@ function firstDifference(actual: unknown, expected: unknown, path = '$'): string
   if (typeof expected === 'number' && typeof actual === 'number') {
     if (actual === expected) return null;
     const error = Math.abs(actual - expected) / Math.max(Math.abs(expected), 1e-300);
-    return error <= TOLERANCE ? null : `${path}: regenerated ${actual}, checked in ${expected}`;
+    const tolerance = Math.abs(expected) < EXTREME_TAIL ? EXTREME_TAIL_TOLERANCE : TOLERANCE;
+    return error <= tolerance ? null : `${path}: regenerated ${actual}, checked in ${expected}`;
   }
   if (Array.isArray(expected)) {
     if (!Array.isArray(actual) || actual.length !== expected.length) return `${path}: array length differs`;
