@@ -14,6 +14,7 @@ import { auditRoutes } from './routes/audit.js';
 import { authoringRoutes } from './routes/authoring.js';
 import { clientSdkRoutes } from './routes/client-sdk.js';
 import { environmentRoutes } from './routes/environments.js';
+import { evaluateRoutes } from './routes/evaluate.js';
 import { idListFileRoutes } from './routes/id-list-files.js';
 import { idListRoutes } from './routes/id-lists.js';
 import { importRoutes } from './routes/import.js';
@@ -243,6 +244,7 @@ export async function buildApp({
           clock,
         }),
       );
+      await api.register(evaluateRoutes(snapshots, keys));
       await api.register(importRoutes(entities, keys));
       await api.register(webhookRoutes(webhookStore, notifier, keys));
       api.get('/openapi.json', { schema: { hide: true } }, async () => http.swagger());
