@@ -13,6 +13,7 @@ import { ToplineMonitor } from './release/topline-monitor.js';
 import { auditRoutes } from './routes/audit.js';
 import { authoringRoutes } from './routes/authoring.js';
 import { clientSdkRoutes } from './routes/client-sdk.js';
+import { registerConsole } from './routes/console-app.js';
 import { environmentRoutes } from './routes/environments.js';
 import { evaluateRoutes } from './routes/evaluate.js';
 import { idListFileRoutes } from './routes/id-list-files.js';
@@ -79,6 +80,8 @@ export interface AppOptions {
   guardrailIntervalMs?: number;
   /** How often scheduled changes are looked for (ms); 0: only on demand. Default 5 s. */
   scheduleIntervalMs?: number;
+  /** The built web console to serve at `/` (default: apps/console/dist of this checkout). */
+  consoleDir?: string;
   /** Outgoing webhooks: concurrency, timeouts, retries; tests inject a clock and timers. */
   webhooks?: WebhookNotifierOptions;
 }
@@ -118,6 +121,7 @@ export async function buildApp({
   webhooks: webhookOptions,
   guardrailIntervalMs,
   scheduleIntervalMs,
+  consoleDir,
 }: AppOptions): Promise<App> {
   const http = Fastify({ logger: withRedactedUrls(logger), bodyLimit: 1024 * 1024 });
   const keys = new KeyStore(database.db, clock);
@@ -263,6 +267,7 @@ export async function buildApp({
   await http.register(clientSdkRoutes(sdkSnapshots ?? snapshots, ingestion, keys, metrics), {
     prefix: '/v1',
   });
+  registerConsole(http, consoleDir);
   // Its preClose hook ends every stream before Fastify waits for open connections to finish.
   await http.register(streamRoutes(streams, keys), { prefix: '/v1' });
   // Requests still writing events finish first; then the feed stops.

@@ -12,6 +12,8 @@ export interface ServerConfig {
   logLevel: string;
   /** Where SDKs reach this server (ID-list file URLs), e.g. `https://flags.example.com`; by default each request's host. */
   publicUrl?: string;
+  /** The built web console to serve at `/`; default: apps/console/dist of this checkout. */
+  consoleDir?: string;
 }
 
 const envSchema = z.object({
@@ -23,6 +25,7 @@ const envSchema = z.object({
   SWITCHYARD_INIT_CLIENT_KEY: z.string().optional(),
   SWITCHYARD_INIT_ADMIN_KEY: z.string().optional(),
   LOG_LEVEL: z.string().default('info'),
+  SWITCHYARD_CONSOLE_DIR: z.string().optional(),
   SWITCHYARD_PUBLIC_URL: z
     .url({ protocol: /^https?$/ })
     .optional()
@@ -48,5 +51,6 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
     },
     logLevel: parsed.LOG_LEVEL,
     ...(parsed.SWITCHYARD_PUBLIC_URL && { publicUrl: parsed.SWITCHYARD_PUBLIC_URL.replace(/\/+$/, '') }),
+    ...(parsed.SWITCHYARD_CONSOLE_DIR && { consoleDir: parsed.SWITCHYARD_CONSOLE_DIR }),
   };
 }

@@ -26,6 +26,7 @@ export async function startServer(
     database,
     logger,
     publicUrl: config.publicUrl,
+    ...(config.consoleDir && { consoleDir: config.consoleDir }),
     ...(database.dialect === 'postgres' && {
       changeFeed: (entities, log) =>
         new PostgresChangeFeed({ connectionString: config.databaseUrl, entities, log }),
