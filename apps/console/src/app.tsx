@@ -1,0 +1,144 @@
+import { type ReactNode, useEffect, useMemo, useState } from 'react';
+import { ApiClient, type ApiError } from './api/client.js';
+import { ApiContext } from './api/use-api.js';
+import { GatePage } from './gates/gate-page.js';
+import { GatesPage } from './gates/gates-page.js';
+import { NewGatePage } from './gates/new-gate-page.js';
+import { clearStoredKey, readStoredKey, storeKey } from './key-storage.js';
+import { AuditPage } from './pages/audit-page.js';
+import { ConfigPage, ConfigsPage } from './pages/configs-page.js';
+import { EvaluatePage } from './pages/evaluate-page.js';
+import { ExperimentPage, ExperimentsPage, NewExperimentPage } from './pages/experiments-page.js';
+import { FleetPage } from './pages/fleet-page.js';
+import { IdListsPage } from './pages/id-lists-page.js';
+import { KeysPage } from './pages/keys-page.js';
+import { MetricsPage } from './pages/metrics-page.js';
+import { SegmentPage, SegmentsPage } from './pages/segments-page.js';
+import { Link, matchPath, navigate, useLocation } from './router.js';
+import { SignInPage } from './sign-in-page.js';
+
+const NAV: { to: string; label: string }[] = [
+  { to: '/gates', label: 'Gates' },
+  { to: '/experiments', label: 'Experiments' },
+  { to: '/configs', label: 'Dynamic configs' },
+  { to: '/segments', label: 'Segments' },
+  { to: '/id-lists', label: 'ID lists' },
+  { to: '/metrics', label: 'Metrics' },
+  { to: '/evaluate', label: 'Evaluate as user' },
+  { to: '/audit', label: 'Audit log' },
+  { to: '/fleet', label: 'SDK fleet' },
+  { to: '/keys', label: 'API keys' },
+];
+
+type Route = [pattern: string, render: (params: Record<string, string>) => ReactNode];
+
+const ROUTES: Route[] = [
+  ['/gates', () => <GatesPage />],
+  ['/gates/new', () => <NewGatePage />],
+  ['/gates/:name', (p) => <GatePage name={p.name as string} tab="rules" />],
+  ['/gates/:name/release', (p) => <GatePage name={p.name as string} tab="release" />],
+  ['/gates/:name/pulse', (p) => <GatePage name={p.name as string} tab="pulse" />],
+  ['/gates/:name/history', (p) => <GatePage name={p.name as string} tab="history" />],
+  ['/experiments', () => <ExperimentsPage />],
+  ['/experiments/new', () => <NewExperimentPage />],
+  ['/experiments/:name', (p) => <ExperimentPage name={p.name as string} />],
+  ['/configs', () => <ConfigsPage />],
+  ['/configs/:name', (p) => <ConfigPage name={p.name as string} />],
+  ['/segments', () => <SegmentsPage />],
+  ['/segments/:name', (p) => <SegmentPage name={p.name as string} />],
+  ['/id-lists', () => <IdListsPage />],
+  ['/metrics', () => <MetricsPage />],
+  ['/evaluate', () => <EvaluatePage />],
+  ['/audit', () => <AuditPage />],
+  ['/fleet', () => <FleetPage />],
+  ['/keys', () => <KeysPage />],
+];
+
+function renderRoute(path: string): ReactNode {
+  for (const [pattern, render] of ROUTES) {
+    const params = matchPath(pattern, path);
+    if (params) return render(params);
+  }
+  return (
+    <section>
+      <h1>Page not found</h1>
+      <p>
+        Nothing lives at <code>{path}</code>. <Link to="/gates">Go to the gates</Link>.
+      </p>
+    </section>
+  );
+}
+
+export function App() {
+  const [key, setKey] = useState<string | null>(() => readStoredKey());
+  const [signOutReason, setSignOutReason] = useState<ApiError | undefined>();
+  const api = useMemo(() => (key ? new ApiClient(key) : null), [key]);
+  const { path } = useLocation();
+
+  useEffect(() => {
+    if (!api) return;
+    // A 401 means the key was revoked (or the database replaced): back to sign-in, saying why.
+    api.onUnauthorized((error) => {
+      clearStoredKey();
+      setSignOutReason(error);
+      setKey(null);
+    });
+    return () => api.onUnauthorized(undefined);
+  }, [api]);
+
+  useEffect(() => {
+    if (path === '/' && api) navigate('/gates', { replace: true });
+  }, [path, api]);
+
+  if (!api) {
+    return (
+      <SignInPage
+        reason={signOutReason}
+        onSignIn={(signedIn) => {
+          storeKey(signedIn);
+          setSignOutReason(undefined);
+          setKey(signedIn);
+        }}
+      />
+    );
+  }
+
+  const signOut = () => {
+    clearStoredKey();
+    setSignOutReason(undefined);
+    setKey(null);
+  };
+
+  return (
+    <ApiContext.Provider value={api}>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <div className="shell">
+        <nav className="sidebar" aria-label="Main">
+          <Link to="/gates" className="brand">
+            <span className="logo" aria-hidden="true" /> Switchyard
+          </Link>
+          <ul>
+            {NAV.map((item) => {
+              const current = path === item.to || path.startsWith(`${item.to}/`);
+              return (
+                <li key={item.to}>
+                  <Link to={item.to} {...(current && { 'aria-current': 'page' as const })}>
+                    {item.label}
+                  </Link>
+                </li>
+              );
+            })}
+          </ul>
+          <button type="button" className="sign-out" onClick={signOut}>
+            Sign out
+          </button>
+        </nav>
+        <main id="main" className="content" tabIndex={-1}>
+          {renderRoute(path)}
+        </main>
+      </div>
+    </ApiContext.Provider>
+  );
+}

@@ -1,0 +1,3 @@
+export function AuditPage(_props: { name?: string }) {
+  return <p>AuditPage: to do</p>;
+}

@@ -1,0 +1,3 @@
+export function FleetPage(_props: { name?: string }) {
+  return <p>FleetPage: to do</p>;
+}

@@ -1,0 +1,3 @@
+export function IdListsPage(_props: { name?: string }) {
+  return <p>IdListsPage: to do</p>;
+}

@@ -1,0 +1,3 @@
+export function KeysPage(_props: { name?: string }) {
+  return <p>KeysPage: to do</p>;
+}

@@ -1,0 +1,3 @@
+export function MetricsPage(_props: { name?: string }) {
+  return <p>MetricsPage: to do</p>;
+}
