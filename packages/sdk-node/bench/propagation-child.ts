@@ -26,6 +26,8 @@ let armed = false;
 let expected = false;
 let seenAt: (bigint | undefined)[] = [];
 let seen = 0;
+/** CPU time of this process when the round was armed (us). */
+let cpuAtArm = process.cpuUsage();
 
 function record(index: number): void {
   if (!armed || seenAt[index] !== undefined) return;
@@ -34,7 +36,10 @@ function record(index: number): void {
   seenAt[index] = process.hrtime.bigint();
   seen += 1;
   if (seen === instances.length) {
-    send({ type: 'seen', round, at: seenAt.map(String) });
+    // CPU this process spent from arming to its last instance seeing the change (ms): what the
+    // change cost here, whatever else the machine was doing.
+    const cpu = process.cpuUsage(cpuAtArm);
+    send({ type: 'seen', round, at: seenAt.map(String), cpuMs: (cpu.user + cpu.system) / 1000 });
     armed = false;
   }
 }
@@ -75,6 +80,7 @@ process.on('message', (message: FromParent) => {
     seenAt = new Array(instances.length).fill(undefined);
     seen = 0;
     round = message.round;
+    cpuAtArm = process.cpuUsage();
     armed = true;
     // An instance may already hold the value (it should not): record it now rather than never.
     for (let index = 0; index < instances.length; index++) record(index);

@@ -351,6 +351,8 @@ async function benchPropagation(cleanup: (() => Promise<void> | void)[]): Promis
   /** Per flip and process, the first instance to see the change: what one SDK per process sees. */
   const firsts: number[] = [];
   const requestTimes: number[] = [];
+  /** Per flip and process, the CPU it spent until its last instance saw the change (ms). */
+  const cpuPerFlip: number[] = [];
   let value = true;
   for (let flip = -WARMUP_FLIPS; flip < FLIPS; flip++) {
     value = !value;
@@ -368,9 +370,11 @@ async function benchPropagation(cleanup: (() => Promise<void> | void)[]): Promis
       for (const message of answers) {
         const times = (message.at as string[]).map((at) => Number(BigInt(at) - sent) / 1e6);
         firsts.push(Math.min(...times));
+        cpuPerFlip.push(Number(message.cpuMs));
         if (process.env.BENCH_DEBUG) {
           console.log(
-            `flip ${flip}: first ${Math.min(...times).toFixed(1)} ms, last ${Math.max(...times).toFixed(1)} ms`,
+            `flip ${flip}: first ${Math.min(...times).toFixed(1)} ms, last ${Math.max(...times).toFixed(1)} ms, ` +
+              `process CPU ${Number(message.cpuMs).toFixed(1)} ms`,
           );
         }
         latencies.push(...times);
@@ -387,6 +391,7 @@ async function benchPropagation(cleanup: (() => Promise<void> | void)[]): Promis
   latencies.sort((a, b) => a - b);
   firsts.sort((a, b) => a - b);
   requestTimes.sort((a, b) => a - b);
+  cpuPerFlip.sort((a, b) => a - b);
   const ms = (value: number) => `${value.toFixed(1)} ms`;
   printTable(
     [
@@ -418,6 +423,11 @@ async function benchPropagation(cleanup: (() => Promise<void> | void)[]): Promis
         '',
       ],
     ],
+  );
+  const perInstance = (cpuMs: number) => `${((cpuMs / perChild) * 1000).toFixed(0)} us per instance`;
+  console.log(
+    `SDK process CPU per flip until its last instance saw the change: p50 ${ms(percentile(cpuPerFlip, 50))} ` +
+      `(${perInstance(percentile(cpuPerFlip, 50))}), max ${ms(cpuPerFlip.at(-1) as number)}`,
   );
   // After shutdown() the children must exit by themselves: nothing of the SDK may keep them alive.
   const exits = children.map(

@@ -110,8 +110,13 @@ const SOURCE_REASONS: Record<ConfigSource, EvaluationReason> = {
 };
 
 const NO_EXPOSURES: readonly SecondaryExposure[] = Object.freeze([]);
-/** sdk_status reports are spread over this window after each update (ms). */
-const STATUS_SPREAD_MS = 1_000;
+/**
+ * sdk_status reports go out at a random point of this window after each update (ms): not in
+ * the first 200 ms, while the change is still being pushed to the rest of the fleet (a report
+ * then competes for the server, and for the host's CPU where instances share one, with the
+ * delivery it reports on), and by one second.
+ */
+const STATUS_WINDOW_MS = { from: 200, to: 1_000 } as const;
 const EMPTY_VALUE: Readonly<Record<string, unknown>> = Object.freeze({});
 
 /** A result standing for "no evaluation happened" (bad input, override, internal error). */
@@ -977,18 +982,20 @@ export class Switchyard {
 
   /**
    * Tells the server which revision this instance holds (latest wins; failures are not
-   * retried). Sent after a random delay of up to STATUS_SPREAD_MS: a change reaches every
-   * instance at once, and a thousand reports in the same millisecond would compete for the
-   * server (and the host's CPU) with the change still being delivered. So that the server can
-   * tell when each instance started serving the revision despite that delay, the report says
-   * how long it has been served (`heldForMs`, on the monotonic clock).
+   * retried). Sent after a random delay within STATUS_WINDOW_MS: a change reaches every
+   * instance at once, and a thousand reports in the same millisecond, or while the change is
+   * still being delivered, would compete for the server (and the host's CPU) with that
+   * delivery. So that the server can tell when each instance started serving the revision
+   * despite the delay, the report says how long it has been served (`heldForMs`, on the
+   * monotonic clock).
    */
   private reportStatus(revision: number, servingSince: number): void {
     if (this.closed || this.options.apiBase === null) return;
     this.statusPending = { revision, servingSince };
     if (this.statusInFlight) return;
     this.statusInFlight = true;
-    const timer = setTimeout(() => this.sendStatus(), Math.random() * STATUS_SPREAD_MS);
+    const { from, to } = STATUS_WINDOW_MS;
+    const timer = setTimeout(() => this.sendStatus(), from + Math.random() * (to - from));
     timer.unref();
   }
 
