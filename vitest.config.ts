@@ -8,7 +8,12 @@ const SOURCE_CONDITION = '@switchyard/source';
 export default defineConfig({
   ssr: { resolve: { conditions: [SOURCE_CONDITION, ...defaultServerConditions] } },
   test: {
-    include: ['packages/*/src/**/*.test.{ts,tsx}', 'packages/*/test/**/*.test.{ts,tsx}'],
+    include: [
+      'packages/*/src/**/*.test.{ts,tsx}',
+      'packages/*/test/**/*.test.{ts,tsx}',
+      'apps/*/src/**/*.test.{ts,tsx}',
+      'apps/*/test/**/*.test.{ts,tsx}',
+    ],
     pool: 'forks',
     testTimeout: 60_000,
     // The `on` date operator compares calendar days in the local timezone, as statsig-node does.
