@@ -90,6 +90,51 @@ describe('SpecGraph.plan', () => {
   });
 });
 
+describe('IncrementalCompiler', () => {
+  const gate = (name: string, enabled: boolean, reads?: string): Spec => ({
+    name,
+    salt: name,
+    enabled,
+    rules: [
+      {
+        id: 'r',
+        passPercentage: 100,
+        conditions: reads ? [{ type: 'pass_gate', targetValue: reads }] : [{ type: 'public' }],
+      },
+    ],
+  });
+  const others = Array.from({ length: 20 }, (_, i) => gate(`x${i}`, true));
+
+  it('serves each change of the same gate, and follows new readers of it', () => {
+    const user = { userID: 'u' };
+    const compiler = new IncrementalCompiler({});
+    let specs: ConfigSpecs = {
+      feature_gates: [gate('kill', true), gate('reader', true), ...others],
+      dynamic_configs: [],
+      layer_configs: [],
+    };
+    compiler.full(specs);
+    for (const enabled of [false, true, false, true]) {
+      const kill = gate('kill', enabled);
+      specs = { ...specs, feature_gates: [kill, ...specs.feature_gates.slice(1)] };
+      const evaluator = compiler.update(specs, [{ namespace: 'feature_gates', name: 'kill', spec: kill }]);
+      expect(evaluator.checkGate(user, 'kill').value).toBe(enabled);
+      expect(evaluator.checkGate(user, 'reader').value).toBe(true);
+    }
+    // `reader` now reads `kill`: the next change of `kill` must reach it.
+    const reader = gate('reader', true, 'kill');
+    specs = { ...specs, feature_gates: [specs.feature_gates[0] as Spec, reader, ...others] };
+    compiler.update(specs, [{ namespace: 'feature_gates', name: 'reader', spec: reader }]);
+    for (const enabled of [false, true, false]) {
+      const kill = gate('kill', enabled);
+      specs = { ...specs, feature_gates: [kill, ...specs.feature_gates.slice(1)] };
+      const evaluator = compiler.update(specs, [{ namespace: 'feature_gates', name: 'kill', spec: kill }]);
+      expect(evaluator.checkGate(user, 'reader').value).toBe(enabled);
+    }
+    expect(compiler.patches).toBe(8);
+  });
+});
+
 describe('IncrementalCompiler agrees with a full compile', () => {
   const files = loadVectorFiles().filter((file) => file.specs && (file.cases?.length ?? 0) > 0);
 

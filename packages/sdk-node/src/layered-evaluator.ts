@@ -60,6 +60,13 @@ function referencesOf(spec: Spec, namespace: Namespace): readonly string[] {
   return references;
 }
 
+function sameReferences(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** A spec held by the graph. */
 interface GraphEntry {
   readonly spec: Spec;
@@ -93,6 +100,8 @@ export class SpecGraph {
   private readonly byKey = new Map<string, GraphEntry>();
   /** Key -> keys of the specs whose references name it (the target need not exist). */
   private readonly dependents = new Map<string, Set<string>>();
+  /** Bumped when a spec appears, goes away or reads different specs: plans made before may differ. */
+  shape = 0;
 
   static of(specs: ConfigSpecs): SpecGraph {
     const graph = new SpecGraph();
@@ -113,9 +122,17 @@ export class SpecGraph {
   /** Adds or replaces the spec of its name (the last of a name wins, as in the evaluator). */
   put(namespace: Namespace, spec: Spec): void {
     const own = key(namespace, spec.name);
+    const previous = this.byKey.get(own);
+    const references = referencesOf(spec, namespace);
+    if (previous && sameReferences(referencesOf(previous.spec, previous.namespace), references)) {
+      // The common delta (a kill switch, a rollout step): same edges, nothing else to do.
+      this.byKey.set(own, { spec, namespace });
+      return;
+    }
+    this.shape += 1;
     this.unlink(own);
     this.byKey.set(own, { spec, namespace });
-    for (const reference of referencesOf(spec, namespace)) {
+    for (const reference of references) {
       let readers = this.dependents.get(reference);
       if (!readers) {
         readers = new Set();
@@ -127,6 +144,8 @@ export class SpecGraph {
 
   remove(namespace: Namespace, name: string): void {
     const own = key(namespace, name);
+    if (!this.byKey.has(own)) return;
+    this.shape += 1;
     this.unlink(own);
     this.byKey.delete(own);
   }
@@ -233,6 +252,13 @@ export class IncrementalCompiler {
   private graph = new SpecGraph();
   /** Keys changed or removed since the base. */
   private readonly dirty = new Set<string>();
+  /**
+   * The last plan, reused while the dirty keys and the graph's shape stay the same (the same
+   * gate changed again): only the specs it names are read anew.
+   */
+  private lastPlan:
+    | { shape: number; dirty: number; compile: Set<string>; answers: NamesByNamespace }
+    | undefined;
   /** Updates served by a patch rather than a full compile (for tests and stats). */
   patches = 0;
 
@@ -254,24 +280,31 @@ export class IncrementalCompiler {
       else this.graph.remove(change.namespace, change.name);
       this.dirty.add(key(change.namespace, change.name));
     }
-    const plan = this.graph.plan(this.dirty);
-    if (!plan) return this.compileBase(specs);
+    let plan = this.lastPlan;
+    if (plan?.shape !== this.graph.shape || plan.dirty !== this.dirty.size) {
+      const fresh = this.graph.plan(this.dirty);
+      if (!fresh) return this.compileBase(specs);
+      plan = {
+        shape: this.graph.shape,
+        dirty: this.dirty.size,
+        compile: fresh.compile,
+        answers: namesByNamespace(fresh.answers),
+      };
+      this.lastPlan = plan;
+    }
     const partial: ConfigSpecs = { ...specs, feature_gates: [], dynamic_configs: [], layer_configs: [] };
     for (const own of plan.compile) {
       const entry = this.graph.get(own);
       if (entry) partial[entry.namespace].push(entry.spec);
     }
     this.patches += 1;
-    return new LayeredEvaluator(
-      this.base,
-      createEvaluator(partial, this.options),
-      namesByNamespace(plan.answers),
-    );
+    return new LayeredEvaluator(this.base, createEvaluator(partial, this.options), plan.answers);
   }
 
   private compileBase(specs: ConfigSpecs): SpecEvaluator {
     this.base = createEvaluator(specs, this.options);
     this.dirty.clear();
+    this.lastPlan = undefined;
     return this.base;
   }
 }
