@@ -134,7 +134,15 @@ describe.each(TEST_DATABASES)('SDK instances on $name', (testDatabase) => {
     expect((await console('POST', '/gates', { name: 'kill_me' })).statusCode).toBe(201);
     const before = (await app.snapshots.current('production')).revision;
     const node = { sdkType: 'switchyard-node', sdkVersion: '0.1.0' };
-    for (const instanceId of ['instance-a1', 'instance-a2', 'instance-a3', 'instance-a4']) {
+    const holders = [
+      'instance-a1',
+      'instance-a2',
+      'instance-a3',
+      'instance-a4',
+      'instance-b1',
+      'instance-b2',
+    ];
+    for (const instanceId of holders) {
       await report(SERVER, { instanceId, revision: before, ...node });
     }
     now += 60_000;
@@ -154,16 +162,48 @@ describe.each(TEST_DATABASES)('SDK instances on $name', (testDatabase) => {
       action: 'disable',
       revision,
       at: changedAt,
-      convergence: { instances: 4, reached: 3, p50Ms: 30, p99Ms: null, p100Ms: null },
+      // Half of six is the third arrival.
+      convergence: { instances: 6, reached: 3, p50Ms: 500, p99Ms: null, p100Ms: null },
     });
+    // An SDK's own apply time is believed when it agrees with the time held (it leaves out the
+    // report's transit and queueing); a clock that disagrees falls back to arrival minus held.
+    now = changedAt + 2000;
+    await report(SERVER, {
+      instanceId: 'instance-b1',
+      revision,
+      heldForMs: 1000,
+      appliedAt: changedAt + 700,
+      ...node,
+    });
+    await report(SERVER, {
+      instanceId: 'instance-b2',
+      revision,
+      heldForMs: 1000,
+      appliedAt: changedAt + 1200,
+      ...node,
+    });
+    const trusted = (await console('GET', '/changes?kind=gate&name=kill_me')).json().changes[0].convergence;
+    // b1 at +700 (its clock); b2 claims +1200, later than arrival minus held (+1000): +1000.
+    expect(trusted).toMatchObject({ instances: 6, reached: 5, p50Ms: 500, p99Ms: null });
+    const acks = await app.entities.transaction(async (tx) =>
+      tx
+        .selectFrom('sdk_acks')
+        .select(['instance_id', 'applied_at'])
+        .where('revision', '=', revision)
+        .execute(),
+    );
+    const appliedAt = Object.fromEntries(
+      acks.map((ack) => [ack.instance_id, Number(ack.applied_at) - changedAt]),
+    );
+    expect(appliedAt).toMatchObject({ 'instance-b1': 700, 'instance-b2': 1000 });
     // The fourth instance catches up (on a later revision, which includes this change).
     now = changedAt + 4000;
     await report(SERVER, { instanceId: 'instance-a4', revision: revision + 5, heldForMs: 1000, ...node });
     const after = (await console('GET', '/changes?kind=gate&name=kill_me')).json();
     expect(after.changes[0].convergence).toEqual({
-      instances: 4,
-      reached: 4,
-      p50Ms: 30,
+      instances: 6,
+      reached: 6,
+      p50Ms: 500,
       p99Ms: 3000,
       p100Ms: 3000,
     });

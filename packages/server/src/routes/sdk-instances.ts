@@ -38,6 +38,8 @@ export function sdkStatusRoutes(instances: SdkInstanceStore, keys: KeyStore): Fa
             sdkVersion: z.string().min(1).max(50).default('unknown'),
             /** How long the instance had served `revision` when it sent this (ms; reports are spread out). */
             heldForMs: z.number().min(0).max(86_400_000).optional(),
+            /** When it started serving `revision`, by its own clock (ms since the epoch). */
+            appliedAt: z.number().min(0).optional(),
           }),
         },
       },

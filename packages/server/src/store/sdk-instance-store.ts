@@ -13,12 +13,21 @@ export interface SdkReport {
   sdkVersion: string;
   /** How long the instance had served `revision` when it sent the report (ms); 0 when not said. */
   heldForMs?: number;
+  /**
+   * When the instance started serving `revision`, by its own wall clock (ms). Used when it is
+   * consistent with `heldForMs` (no later than the report's arrival minus the time held, and at
+   * most CLOCK_TRUST_MS before it): then it leaves out the report's time in transit and in the
+   * server's queue; a skewed clock falls back to the arrival minus the time held.
+   */
+  appliedAt?: number;
 }
 
 /** Reports claiming to have held a revision longer than this are clamped (a bad clock, a bug). */
 const MAX_HELD_MS = 10 * 60 * 1000;
 /** An instance that has not reached a change counts as alive if heard from this long before it. */
 const ALIVE_WINDOW_MS = 10 * 60 * 1000;
+/** How much earlier than arrival-minus-held an SDK's own apply time may be and still be believed. */
+const CLOCK_TRUST_MS = 5_000;
 
 /** When each instance of a fleet reached a revision, for one change. */
 export interface ChangeReach {
@@ -60,13 +69,19 @@ export class SdkInstanceStore {
       reported_at: this.clock(),
     };
     const held = Math.min(Math.max(0, Math.round(report.heldForMs ?? 0)), MAX_HELD_MS);
+    const latest = row.reported_at - held;
+    const claimed = report.appliedAt;
+    const appliedAt =
+      claimed !== undefined && claimed <= latest && claimed >= latest - CLOCK_TRUST_MS
+        ? Math.round(claimed)
+        : latest;
     await this.db
       .insertInto('sdk_acks')
       .values({
         environment: row.environment,
         revision: row.revision,
         instance_id: row.instance_id,
-        applied_at: row.reported_at - held,
+        applied_at: appliedAt,
       })
       .onConflict((oc) => oc.doNothing())
       .execute();
