@@ -267,7 +267,7 @@ export function PassPercentage({
             type="number"
             min={0}
             max={100}
-            step={0.1}
+            step="any"
             className="narrow"
             value={value}
             onChange={(event) => {

@@ -324,7 +324,7 @@ function ExperimentForm({
                   type="number"
                   min={0}
                   max={100}
-                  step={0.1}
+                  step="any"
                   disabled={started}
                   value={group.weight}
                   onChange={(e) => setGroup(index, { weight: e.target.value })}
