@@ -13,11 +13,14 @@
  * propagation), BENCH_INSTANCES (1000), BENCH_PROCESSES (4), BENCH_FLIPS (5),
  * BENCH_WARMUP_FLIPS (1, not counted), BENCH_DEBUG (per-flip lines), BENCH_GATES (20:
  * gates in the propagation project besides the flipped one), BENCH_CPU_PROF (a directory for V8
- * CPU profiles of the server and SDK child processes). Only 127.0.0.1 is used; child
- * processes and the temporary directory are removed even when the run fails.
+ * CPU profiles of the server and SDK child processes), BENCH_BUILT (the SDK child processes run
+ * the compiled packages, as users do, instead of the TypeScript sources through tsx, whose
+ * `keepNames` wraps every closure created; build first: npm run build -w @switchyard/node).
+ * Only 127.0.0.1 is used; child processes and the temporary directory are removed even when
+ * the run fails.
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -47,6 +50,26 @@ const CPU_PROFILE_DIR = process.env.BENCH_CPU_PROF;
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const packageDir = join(benchDir, '..');
 const SOURCE_EXEC_ARGV = ['--conditions=@switchyard/source', '--import', 'tsx'];
+/** tsx only for the child's own file: `@switchyard/node` and `@switchyard/core` resolve to their dist. */
+const BUILT_EXEC_ARGV = ['--import', 'tsx'];
+const BUILT = Boolean(process.env.BENCH_BUILT);
+
+/** Refuses to measure a dist older than its sources (BENCH_BUILT). */
+function checkBuilt(): void {
+  for (const dir of [packageDir, join(packageDir, '..', 'core')]) {
+    const newest = (folder: string, suffix: string) =>
+      Math.max(
+        0,
+        ...readdirSync(folder, { recursive: true, encoding: 'utf8' })
+          .filter((name) => name.endsWith(suffix) && !name.endsWith('.test.ts'))
+          .map((name) => statSync(join(folder, name)).mtimeMs),
+      );
+    const built = existsSync(join(dir, 'dist')) ? newest(join(dir, 'dist'), '.js') : 0;
+    if (built < newest(join(dir, 'src'), '.ts')) {
+      throw new Error(`${dir}/dist is missing or older than its sources: npm run build -w @switchyard/node`);
+    }
+  }
+}
 
 type Check = (user: StatsigUser) => boolean;
 
@@ -263,9 +286,11 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function benchPropagation(cleanup: (() => Promise<void> | void)[]): Promise<void> {
+  if (BUILT) checkBuilt();
   console.log(
     `\n(b) propagation: ${INSTANCES} SDK instances in ${PROCESSES} processes, one server (child process, SQLite), ` +
-      `${FLIPS} kill-switch flips (after ${WARMUP_FLIPS} not counted), ${EXTRA_GATES + 1} gates in the project`,
+      `${FLIPS} kill-switch flips (after ${WARMUP_FLIPS} not counted), ${EXTRA_GATES + 1} gates in the project` +
+      (BUILT ? '; the SDK processes run the compiled packages' : ''),
   );
   const dataDir = mkdtempSync(join(tmpdir(), 'switchyard-sdk-bench-'));
   cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -323,7 +348,7 @@ async function benchPropagation(cleanup: (() => Promise<void> | void)[]): Promis
   for (let i = 0; i < PROCESSES; i++) {
     const child = fork(join(benchDir, 'propagation-child.ts'), [], {
       cwd: packageDir,
-      execArgv: [...profile, ...SOURCE_EXEC_ARGV],
+      execArgv: [...profile, ...(BUILT ? BUILT_EXEC_ARGV : SOURCE_EXEC_ARGV)],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     cleanup.push(() => {
