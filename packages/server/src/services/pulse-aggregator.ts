@@ -111,6 +111,9 @@ export class PulseAggregator {
       if (folded === 0) break;
       total += folded;
       if (yieldWhenBusy && this.options.busy?.()) break;
+      // Let what queued for the connection during the chunk (requests' queries, ingestion's
+      // writes; on SQLite there is one connection) go before the next chunk takes it again.
+      await new Promise((resolve) => setImmediate(resolve));
     }
     return total;
   }
