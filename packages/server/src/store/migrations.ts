@@ -450,6 +450,9 @@ export async function migrateToLatest(db: Kysely<unknown>, dialect: SqlDialectNa
   const { error, results } = await new Migrator({
     db,
     provider,
+    // 0008 landed after 0009 and 0010 on main; they touch separate tables, so a database that ran
+    // the later ones first may run 0008 now rather than refuse to start.
+    allowUnorderedMigrations: true,
     ...(migrationTableSchema && { migrationTableSchema }),
   }).migrateToLatest();
   const failed = results?.find((result) => result.status === 'Error');
