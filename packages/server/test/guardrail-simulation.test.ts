@@ -24,7 +24,9 @@ describe('guardrail monitor on simulated canaries', () => {
       // The one-sided bound that decided: the canary's rate is at least this much higher.
       expect(evidence?.harmBound).toBeGreaterThan(0);
       expect(evidence?.harmBound).toBeLessThan(evidence?.relative?.estimate as number);
-      expect(outcome.last.reasons[0]).toMatch(/higher by at least \d+(\.\d)?% \(one-sided always-valid bound\)/);
+      expect(outcome.last.reasons[0]).toMatch(
+        /higher by at least \d+(\.\d)?% \(one-sided always-valid bound\)/,
+      );
       expect(evidence?.relative?.estimate).toBeGreaterThan(0);
       expect(evidence?.canary.mean).toBeGreaterThan(evidence?.control.mean as number);
       expect(evidence?.canary.units).toBe(outcome.canaryUnits);
