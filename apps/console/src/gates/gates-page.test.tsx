@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-import { act, cleanup, fireEvent, screen, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Gate } from '../api/types.js';
 import { fakeApi } from '../test/fake-api.js';
@@ -63,13 +63,14 @@ describe('GatesPage', () => {
     window.history.replaceState(null, '', '/gates');
     renderWithApi(<GatesPage />);
     const table = await screen.findByRole('table', { name: 'Gates' });
+    // The first screenful renders first, the rest right after.
+    await waitFor(() => expect(within(table).getAllByRole('row')).toHaveLength(1001), { timeout: 5000 });
     const rows = within(table).getAllByRole('row');
-    expect(rows).toHaveLength(1001);
     expect(rows[1]?.textContent).toContain('gate_0999');
     expect(api.calls.filter((c) => c.path === '/gates')).toHaveLength(1);
 
     await act(async () => {
-      fireEvent.change(screen.getByLabelText('Search'), { target: { value: 'gate_012' } });
+      fireEvent.change(screen.getByLabelText('Search gates'), { target: { value: 'gate_012' } });
     });
     expect(await screen.findByText('10 of 1000 gates')).toBeTruthy();
     expect(window.location.search).toBe('?q=gate_012');
