@@ -1,21 +1,38 @@
-import { type ReactNode, useEffect, useMemo, useState } from 'react';
+import { type ComponentType, lazy, type ReactNode, Suspense, useEffect, useMemo, useState } from 'react';
 import { ApiClient, type ApiError } from './api/client.js';
 import { ApiContext } from './api/use-api.js';
-import { GatePage } from './gates/gate-page.js';
+import { Loading } from './components/status.js';
 import { GatesPage } from './gates/gates-page.js';
-import { NewGatePage } from './gates/new-gate-page.js';
 import { clearStoredKey, readStoredKey, storeKey } from './key-storage.js';
-import { AuditPage } from './pages/audit-page.js';
-import { ConfigPage, ConfigsPage } from './pages/configs-page.js';
-import { EvaluatePage } from './pages/evaluate-page.js';
-import { ExperimentPage, ExperimentsPage, NewExperimentPage } from './pages/experiments-page.js';
-import { FleetPage } from './pages/fleet-page.js';
-import { IdListsPage } from './pages/id-lists-page.js';
-import { KeysPage } from './pages/keys-page.js';
-import { MetricsPage } from './pages/metrics-page.js';
-import { SegmentPage, SegmentsPage } from './pages/segments-page.js';
 import { Link, matchPath, navigate, useLocation } from './router.js';
 import { SignInPage } from './sign-in-page.js';
+
+/**
+ * Pages load on first visit (one chunk each, cached immutably by hash); the gates list, the
+ * page most visits start on, is in the main bundle.
+ */
+function page<K extends string>(
+  load: () => Promise<Record<K, ComponentType<never>>>,
+  name: K,
+): ComponentType<Record<string, unknown>> {
+  return lazy(async () => ({ default: (await load())[name] as ComponentType<Record<string, unknown>> }));
+}
+
+const GatePage = page(() => import('./gates/gate-page.js'), 'GatePage');
+const NewGatePage = page(() => import('./gates/new-gate-page.js'), 'NewGatePage');
+const AuditPage = page(() => import('./pages/audit-page.js'), 'AuditPage');
+const ConfigPage = page(() => import('./pages/configs-page.js'), 'ConfigPage');
+const ConfigsPage = page(() => import('./pages/configs-page.js'), 'ConfigsPage');
+const EvaluatePage = page(() => import('./pages/evaluate-page.js'), 'EvaluatePage');
+const ExperimentPage = page(() => import('./pages/experiments-page.js'), 'ExperimentPage');
+const ExperimentsPage = page(() => import('./pages/experiments-page.js'), 'ExperimentsPage');
+const NewExperimentPage = page(() => import('./pages/experiments-page.js'), 'NewExperimentPage');
+const FleetPage = page(() => import('./pages/fleet-page.js'), 'FleetPage');
+const IdListsPage = page(() => import('./pages/id-lists-page.js'), 'IdListsPage');
+const KeysPage = page(() => import('./pages/keys-page.js'), 'KeysPage');
+const MetricsPage = page(() => import('./pages/metrics-page.js'), 'MetricsPage');
+const SegmentPage = page(() => import('./pages/segments-page.js'), 'SegmentPage');
+const SegmentsPage = page(() => import('./pages/segments-page.js'), 'SegmentsPage');
 
 const NAV: { to: string; label: string }[] = [
   { to: '/gates', label: 'Gates' },
@@ -136,7 +153,7 @@ export function App() {
           </button>
         </nav>
         <main id="main" className="content" tabIndex={-1}>
-          {renderRoute(path)}
+          <Suspense fallback={<Loading label="Loading the page" />}>{renderRoute(path)}</Suspense>
         </main>
       </div>
     </ApiContext.Provider>
