@@ -72,5 +72,7 @@ export function formatBytes(bytes: number): string {
 /** The `key:abc` actor of an audit entry or version, as people read it. */
 export function formatActor(actor: string): string {
   if (actor.startsWith('system:')) return actor.slice('system:'.length).replace(/-/g, ' ');
+  // Keys are named by id (never the secret); the first block tells them apart on the keys page.
+  if (actor.startsWith('key:')) return `key ${actor.slice(4, 12)}`;
   return actor;
 }

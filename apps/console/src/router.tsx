@@ -1,4 +1,4 @@
-import { type AnchorHTMLAttributes, type MouseEvent, useSyncExternalStore } from 'react';
+import { type AnchorHTMLAttributes, type MouseEvent, useEffect, useSyncExternalStore } from 'react';
 
 /**
  * A tiny router over the History API. Why not a library: the console needs path matching,
@@ -33,8 +33,25 @@ export function useLocation(): Location {
   return { path: url.pathname, query: url.searchParams };
 }
 
+/** A form with unsaved edits: leaving asks first (links, navigate(), closing the tab). */
+let leaveWarning: string | null = null;
+
+export function useLeaveWarning(message: string, active: boolean): void {
+  useEffect(() => {
+    if (!active) return;
+    leaveWarning = message;
+    const onBeforeUnload = (event: BeforeUnloadEvent) => event.preventDefault();
+    window.addEventListener('beforeunload', onBeforeUnload);
+    return () => {
+      if (leaveWarning === message) leaveWarning = null;
+      window.removeEventListener('beforeunload', onBeforeUnload);
+    };
+  }, [message, active]);
+}
+
 export function navigate(to: string, options: { replace?: boolean } = {}): void {
   if (to === snapshot()) return;
+  if (!options.replace && leaveWarning !== null && !window.confirm(leaveWarning)) return;
   if (options.replace) window.history.replaceState(null, '', to);
   else window.history.pushState(null, '', to);
   window.dispatchEvent(new Event(NAVIGATE_EVENT));

@@ -90,7 +90,18 @@ export function LineChart({
         preserveAspectRatio="xMidYMid meet"
       >
         <title>{title}</title>
-        {band && <path className="chart-band" d={band} />}
+        {band && banded.length > 1 && <path className="chart-band" d={band} />}
+        {banded.length === 1 &&
+          banded.map((p) => (
+            <line
+              key="single"
+              className="chart-interval"
+              x1={s.x(p.i)}
+              x2={s.x(p.i)}
+              y1={s.y(p.low as number)}
+              y2={s.y(p.high as number)}
+            />
+          ))}
         <line className="chart-zero" x1={28} x2={width - 28} y1={s.y(0)} y2={s.y(0)} />
         <text className="chart-tick" x={2} y={s.y(s.max) + 4}>
           {format(s.max)}

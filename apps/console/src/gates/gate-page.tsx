@@ -5,7 +5,7 @@ import { useApi, useMutation, useResource } from '../api/use-api.js';
 import { Field, FieldErrors, focusFirstInvalid } from '../components/field-errors.js';
 import { ErrorBanner, Loaded } from '../components/status.js';
 import { formatDateTime, formatRelative } from '../format.js';
-import { Link } from '../router.js';
+import { Link, useLeaveWarning } from '../router.js';
 import type { ConditionSuggestions } from './condition-builder.js';
 import { HistoryPanel } from './history-panel.js';
 import { KillSwitch } from './kill-switch.js';
@@ -192,6 +192,7 @@ export function GateRulesForm({
   // Another tab of this page (kill switch, release) changed the gate: follow its version when
   // nothing is being edited here, so the next save does not conflict with ourselves.
   const dirty = JSON.stringify(patchOf(draft)) !== JSON.stringify(patchOf(draftOf(base)));
+  useLeaveWarning(`Leave without saving your changes to ${gate.name}'s rules?`, dirty);
   useEffect(() => {
     if (gate.version === base.version) return;
     if (JSON.stringify(patchOf(draftOf(gate))) === JSON.stringify(patchOf(draftOf(base)))) setBase(gate);

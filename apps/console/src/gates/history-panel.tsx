@@ -78,7 +78,7 @@ export function HistoryPanel<T extends { name: string }>({
                         {version.version === newest.version && <span className="tag">current</span>}
                       </th>
                       <td>{formatDateTime(version.createdAt)}</td>
-                      <td>{formatActor(version.actor)}</td>
+                      <td title={version.actor}>{formatActor(version.actor)}</td>
                       <td className="button-row">
                         <button
                           type="button"

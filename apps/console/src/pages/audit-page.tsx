@@ -76,8 +76,8 @@ export function AuditPage() {
               {entries.map((entry) => (
                 <li key={entry.id} className="card audit-entry">
                   <p>
-                    <strong>{formatActor(entry.actor)}</strong> <span className="badge">{entry.action}</span>{' '}
-                    {entry.kind.replace('_', ' ')}{' '}
+                    <strong title={entry.actor}>{formatActor(entry.actor)}</strong>{' '}
+                    <span className="badge">{entry.action}</span> {entry.kind.replace('_', ' ')}{' '}
                     {PAGES[entry.kind] ? (
                       <Link to={`/${PAGES[entry.kind]}/${encodeURIComponent(entry.name)}`}>{entry.name}</Link>
                     ) : (
