@@ -45,9 +45,12 @@ export function Field({
   path,
   hint,
   className,
+  clientError,
   children,
 }: {
   label: ReactNode;
+  /** A problem found before sending (e.g. JSON that does not parse); an API error wins. */
+  clientError?: string | undefined;
   /** Where this field is in the request body, to match `details.field` of an API error. */
   path?: string;
   hint?: ReactNode;
@@ -55,7 +58,7 @@ export function Field({
   children: (props: ControlProps) => ReactNode;
 }) {
   const id = useId();
-  const error = useFieldError(path);
+  const error = useFieldError(path) ?? clientError;
   const describedBy = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ');
   return (
     <div className={`field${error ? ' field-invalid' : ''}${className ? ` ${className}` : ''}`}>

@@ -41,25 +41,18 @@ export function JsonTextarea({
       label={label}
       path={path}
       className="field-grow"
-      hint={parsed.ok ? (apiError ? undefined : 'Valid JSON') : undefined}
+      hint={parsed.ok && !apiError ? 'Valid JSON' : undefined}
+      clientError={parsed.ok ? undefined : parsed.error}
     >
       {(props) => (
-        <>
-          <textarea
-            {...props}
-            className="code"
-            spellCheck={false}
-            rows={rows ?? Math.min(16, Math.max(3, value.split('\n').length + 1))}
-            value={value}
-            {...(!parsed.ok && { 'aria-invalid': true })}
-            onChange={(event) => onChange(event.target.value)}
-          />
-          {!parsed.ok && (
-            <span className="field-error" role="status">
-              {parsed.error}
-            </span>
-          )}
-        </>
+        <textarea
+          {...props}
+          className="code"
+          spellCheck={false}
+          rows={rows ?? Math.min(16, Math.max(3, value.split('\n').length + 1))}
+          value={value}
+          onChange={(event) => onChange(event.target.value)}
+        />
       )}
     </Field>
   );

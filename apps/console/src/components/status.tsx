@@ -73,7 +73,8 @@ export function Loaded<T>({
   label?: string;
   children: (data: T) => ReactNode;
 }) {
-  if (resource.loading && resource.data === undefined) return <Loading {...(label && { label })} />;
+  if (resource.loading && resource.data === undefined)
+    return <Loading {...(label && { label: `Loading ${label}` })} />;
   if (resource.data === undefined) {
     return (
       <ErrorBanner
