@@ -1,3 +1,4 @@
+import compress from '@fastify/compress';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -228,6 +229,9 @@ export async function buildApp({
 
   await http.register(
     async (api) => {
+      // The authoring API's answers can be large (a thousand gates is ~750 kB of JSON): gzip or
+      // brotli them for the console. Only here: SDK routes compress (or stream) on their own.
+      await api.register(compress, { threshold: 2048, encodings: ['br', 'gzip'] });
       for (const service of authoring) await api.register(authoringRoutes(service, keys));
       await api.register(idListRoutes(idListService, keys));
       await api.register(auditRoutes(entities, keys));

@@ -93,3 +93,29 @@ it('says how to build the console when there is none', async () => {
   expect(page.body).toContain('npm run build');
   await bare.http.close();
 });
+
+it('compresses large authoring API answers for the console', async () => {
+  await app.keys.ensure('production', 'console', 'console-compress-test');
+  for (let i = 0; i < 40; i++) {
+    const created = await app.http.inject({
+      method: 'POST',
+      url: '/api/v1/gates',
+      headers: { authorization: 'Bearer console-compress-test' },
+      payload: {
+        name: `gate_${i}`,
+        description: 'a gate with a description long enough to matter',
+        rules: [],
+      },
+    });
+    expect(created.statusCode).toBe(201);
+  }
+  const list = await app.http.inject({
+    method: 'GET',
+    url: '/api/v1/gates',
+    headers: { authorization: 'Bearer console-compress-test', 'accept-encoding': 'gzip' },
+  });
+  expect(list.headers['content-encoding']).toBe('gzip');
+  const gates = JSON.parse(gunzipSync(list.rawPayload).toString()).gates;
+  expect(gates).toHaveLength(40);
+  expect(list.rawPayload.length).toBeLessThan(JSON.stringify({ gates }).length / 4);
+});
