@@ -34,6 +34,7 @@ import { EventIngestion } from './services/event-ingestion.js';
 import { IdListService } from './services/id-list-service.js';
 import { PulseAggregator } from './services/pulse-aggregator.js';
 import { PulseResults } from './services/pulse-results.js';
+import { UserAttributeCatalog } from './services/user-attribute-catalog.js';
 import { WebhookNotifier, type WebhookNotifierOptions } from './services/webhook-notifier.js';
 import type { OpenDatabase } from './store/database.js';
 import { EntityStore } from './store/entity-store.js';
@@ -132,8 +133,10 @@ export async function buildApp({
   });
   const feed = changeFeed?.(entities, http.log) ?? new InProcessChangeFeed({ log: http.log });
   const events = new EventStore(database.db, clock, database.sqlite);
+  const attributes = new UserAttributeCatalog(16, clock);
   const ingestion = new EventIngestion(events, {
     clock,
+    onAccepted: (environment, accepted) => attributes.observe(environment, accepted),
     maxPendingEvents,
     onRefused: (count) => metrics.onEventsRefused(count),
   });
@@ -252,7 +255,7 @@ export async function buildApp({
           clock,
         }),
       );
-      await api.register(evaluateRoutes(snapshots, keys));
+      await api.register(evaluateRoutes(snapshots, keys, attributes));
       await api.register(importRoutes(entities, keys));
       await api.register(webhookRoutes(webhookStore, notifier, keys));
       api.get('/openapi.json', { schema: { hide: true } }, async () => http.swagger());

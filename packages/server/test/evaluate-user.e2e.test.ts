@@ -28,6 +28,7 @@ beforeAll(async () => {
     guardrailIntervalMs: 0,
   });
   await app.keys.ensure('production', 'console', CONSOLE);
+  await app.keys.ensure('production', 'server', 'secret-evaluate-test');
   await call('POST', '/segments', {
     name: 'employees',
     rules: [
@@ -119,4 +120,44 @@ it('refuses a bad user or environment with the field', async () => {
     code: 'unknown_environment',
     details: { field: 'body.environment' },
   });
+});
+
+it('suggests the user attributes seen in exposures, never private ones', async () => {
+  const events = Array.from({ length: 64 }, (_, i) => ({
+    eventName: 'statsig::gate_exposure',
+    time: Date.now(),
+    user: {
+      userID: `u-${i}`,
+      email: `u${i}@example.org`,
+      country: i % 2 ? 'DE' : 'US',
+      custom: { plan: i % 3 ? 'pro' : 'free', signupYear: 2020 + (i % 4) },
+      customIDs: { companyID: `c-${i % 5}` },
+      privateAttributes: { ssn: 'never-shown' },
+    },
+    metadata: { gate: 'new_checkout', gateValue: 'false', ruleID: 'default' },
+  }));
+  const logged = await app.http.inject({
+    method: 'POST',
+    url: '/v1/log_event',
+    headers: { 'statsig-api-key': 'secret-evaluate-test', 'content-type': 'application/json' },
+    payload: JSON.stringify({ events, statsigMetadata: { sdkType: 'test' } }),
+  });
+  expect(logged.statusCode).toBe(202);
+  const { body } = await call('GET', '/user-attributes');
+  const byField = Object.fromEntries(
+    body.attributes.map((attribute: { field: string; source: string }) => [
+      `${attribute.source}:${attribute.field}`,
+      attribute,
+    ]),
+  );
+  // One exposure in 16 is sampled: 4 of the 64.
+  expect(byField['user:email'].seen).toBe(4);
+  expect(byField['custom:plan'].examples.sort()).toEqual(['free', 'pro']);
+  expect(byField['custom:signupYear']).toBeDefined();
+  expect(byField['customIDs:companyID']).toBeDefined();
+  expect(JSON.stringify(body)).not.toContain('ssn');
+  expect(JSON.stringify(body)).not.toContain('never-shown');
+  expect((await call('GET', '/user-attributes?environment=moon')).body.error.code).toBe(
+    'unknown_environment',
+  );
 });

@@ -116,6 +116,8 @@ export function useConditionSuggestions(extraRules: readonly RuleDraft[] = []): 
   const gates = useResource<{ gates: Gate[] }>('/gates');
   const segments = useResource<{ segments: Segment[] }>('/segments');
   const idLists = useResource<{ idLists: IdList[] }>('/id_lists');
+  // Attributes the SDKs actually send, sampled from recent exposures (production).
+  const seen = useResource<{ attributes: { field: string; source: string }[] }>('/user-attributes');
   return useMemo(
     () => ({
       gates: [
@@ -123,14 +125,21 @@ export function useConditionSuggestions(extraRules: readonly RuleDraft[] = []): 
         ...(gates.data?.gates ?? []).map((gate) => gate.name),
       ],
       idLists: (idLists.data?.idLists ?? []).map((list) => list.name),
-      fields: fieldsInUse([
-        ...(gates.data?.gates ?? []).flatMap((gate) => gate.rules),
-        ...extraRules.map((rule) => ({
-          conditions: rule.conditions.map((c) => ({ type: c.type, field: c.field })),
-        })),
-      ]),
+      fields: [
+        ...new Set([
+          ...fieldsInUse([
+            ...(gates.data?.gates ?? []).flatMap((gate) => gate.rules),
+            ...extraRules.map((rule) => ({
+              conditions: rule.conditions.map((c) => ({ type: c.type, field: c.field })),
+            })),
+          ]),
+          ...(seen.data?.attributes ?? [])
+            .filter((attribute) => attribute.source !== 'customIDs')
+            .map((attribute) => attribute.field),
+        ]),
+      ],
     }),
-    [gates.data, segments.data, idLists.data, extraRules],
+    [gates.data, segments.data, idLists.data, seen.data, extraRules],
   );
 }
 

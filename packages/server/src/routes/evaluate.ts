@@ -5,6 +5,7 @@ import { InvalidInputError } from '../errors.js';
 import { authenticate, presentedKey } from '../http/auth.js';
 import type { SnapshotSource } from '../services/config-snapshots.js';
 import { evaluateUser } from '../services/evaluate-user.js';
+import type { UserAttributeCatalog } from '../services/user-attribute-catalog.js';
 import type { KeyStore } from '../store/key-store.js';
 
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
@@ -30,8 +31,40 @@ const userSchema = z
  * `POST /api/v1/evaluate` (console key): every gate, segment, config, experiment and layer for a
  * user in an environment, with the rule that decided each ("evaluate as user").
  */
-export function evaluateRoutes(snapshots: SnapshotSource, keys: KeyStore): FastifyPluginAsyncZod {
+export function evaluateRoutes(
+  snapshots: SnapshotSource,
+  keys: KeyStore,
+  attributes: UserAttributeCatalog,
+): FastifyPluginAsyncZod {
   return async (app) => {
+    const checkEnvironment = async (environment: string, field: string) => {
+      if (!(await keys.environments()).includes(environment)) {
+        throw new InvalidInputError('unknown_environment', `environment "${environment}" does not exist`, {
+          field,
+        });
+      }
+    };
+
+    app.get(
+      '/user-attributes',
+      {
+        schema: {
+          tags: ['evaluate'],
+          summary:
+            'User attributes recently seen in exposures (sampled, per server instance), for condition fields',
+          querystring: z.object({ environment: z.string().min(1).default('production') }),
+        },
+      },
+      async (request) => {
+        await authenticate(keys, presentedKey(request), ['console']);
+        await checkEnvironment(request.query.environment, 'querystring.environment');
+        return {
+          environment: request.query.environment,
+          attributes: attributes.list(request.query.environment),
+        };
+      },
+    );
+
     app.post(
       '/evaluate',
       {
@@ -44,11 +77,7 @@ export function evaluateRoutes(snapshots: SnapshotSource, keys: KeyStore): Fasti
       async (request) => {
         await authenticate(keys, presentedKey(request), ['console']);
         const { environment, user } = request.body;
-        if (!(await keys.environments()).includes(environment)) {
-          throw new InvalidInputError('unknown_environment', `environment "${environment}" does not exist`, {
-            field: 'body.environment',
-          });
-        }
+        await checkEnvironment(environment, 'body.environment');
         return evaluateUser(await snapshots.current(environment), user as StatsigUser);
       },
     );

@@ -13,6 +13,8 @@ export interface EventIngestionOptions {
   /** Batch keys are kept this long (ms) for recognising retries; default a day. */
   batchKeyTtlMs?: number;
   clock?: () => number;
+  /** Sees each accepted batch before it is written (the user-attribute catalogue samples it). */
+  onAccepted?: (environment: string, events: readonly IncomingEvent[]) => void;
 }
 
 interface PendingBatch {
@@ -75,6 +77,7 @@ export class EventIngestion {
       );
     }
     this.pendingEvents += events.length;
+    this.options.onAccepted?.(environment, events);
     return new Promise((resolve, reject) => {
       this.queue.push({ environment, events, batchKey, resolve, reject });
       if (this.writers.size < (this.store.concurrentWrites ?? 1)) {
