@@ -49,7 +49,8 @@ describe.skipIf(!available)(
       if (!response.ok) throw new Error(`${method} ${path} -> ${response.status}: ${await response.text()}`);
       return response.json();
     };
-    const shoot = (name: string) => page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: false });
+    const shoot = (name: string) =>
+      page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: false });
 
     beforeAll(async () => {
       buildDir = await mkdtemp(join(tmpdir(), 'switchyard-console-build-'));
@@ -219,9 +220,9 @@ describe.skipIf(!available)(
       await bar.waitFor();
       expect(await bar.getAttribute('aria-label')).toMatch(/95% interval/);
       // The live counts (polled every 5 s) show the canary's units.
-    await expect
-      .poll(() => page.getByTestId('exposures-passing').textContent(), { timeout: 15_000 })
-      .toMatch(/^[1-9]/);
+      await expect
+        .poll(() => page.getByTestId('exposures-passing').textContent(), { timeout: 15_000 })
+        .toMatch(/^[1-9]/);
       await shoot('04-gate-pulse');
     });
 
