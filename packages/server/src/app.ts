@@ -234,6 +234,10 @@ export async function buildApp({
     async (api) => {
       // The authoring API's answers can be large (a thousand gates is ~750 kB of JSON): gzip or
       // brotli them for the console. Only here: SDK routes compress (or stream) on their own.
+      // Request bodies are left alone: uploads (ID lists) read their own Content-Encoding.
+      api.addHook('onRoute', (route) => {
+        route.config = { ...(route.config as object), decompress: false } as typeof route.config;
+      });
       await api.register(compress, { threshold: 2048, encodings: ['br', 'gzip'] });
       for (const service of authoring) await api.register(authoringRoutes(service, keys));
       await api.register(idListRoutes(idListService, keys));
