@@ -1009,13 +1009,7 @@ export class Switchyard {
             method: 'POST',
             url: `${this.options.apiBase}/sdk_status`,
             headers: { ...this.headers(), 'content-type': 'application/json' },
-            body: JSON.stringify({
-              instanceId: this.instanceId,
-              revision: next.revision,
-              sdkType: SDK_TYPE,
-              sdkVersion: SDK_VERSION,
-              heldForMs: Math.max(0, Math.round(performance.now() - next.servingSince)),
-            }),
+            body: statusBody(this.instanceId, next.revision, next.servingSince),
             timeoutMs: this.options.requestTimeoutMs,
             background: true,
           });
@@ -1037,6 +1031,23 @@ export class Switchyard {
       // The host's handler failed; nothing sensible is left to tell.
     }
   }
+}
+
+/**
+ * The sdk_status report: how long the revision has been served (monotonic), and when by this
+ * host's wall clock, which the server believes when the two agree (it then leaves out the
+ * report's transit and queueing time).
+ */
+function statusBody(instanceId: string, revision: number, servingSince: number): string {
+  const heldForMs = Math.max(0, Math.round(performance.now() - servingSince));
+  return JSON.stringify({
+    instanceId,
+    revision,
+    sdkType: SDK_TYPE,
+    sdkVersion: SDK_VERSION,
+    heldForMs,
+    appliedAt: Date.now() - heldForMs,
+  });
 }
 
 function cloneValue(value: Record<string, unknown>): Record<string, unknown> {

@@ -185,6 +185,7 @@ describe('sdk_status reports', () => {
     sdkType: string;
     sdkVersion: string;
     heldForMs: number;
+    appliedAt: number;
   }
   /** Complete sdk_status bodies, with when each arrived at the proxy. */
   const reports = () =>
@@ -225,14 +226,17 @@ describe('sdk_status reports', () => {
       sdkType: 'switchyard-node',
       sdkVersion: '0.1.0',
       heldForMs: expect.any(Number),
+      appliedAt: expect.any(Number),
     });
     expect(Number.isInteger(first?.heldForMs)).toBe(true);
     expect(first?.heldForMs).toBeGreaterThanOrEqual(0);
     expect(first?.heldForMs).toBeLessThanOrEqual(Math.ceil(at - started));
 
     let appliedAt = 0;
+    let appliedAtWall = 0;
     const stop = sdk.onConfigChange(() => {
       appliedAt = performance.now();
+      appliedAtWall = Date.now();
     });
     const changeSent = performance.now();
     await server.api('POST', '/gates/reported/disable');
@@ -250,6 +254,8 @@ describe('sdk_status reports', () => {
     const arrived = second?.at ?? 0;
     expect(second?.heldForMs).toBeLessThanOrEqual(Math.ceil(arrived - changeSent));
     expect(second?.heldForMs).toBeGreaterThanOrEqual(Math.floor(arrived - appliedAt) - 100);
+    // The same moment by the host's wall clock, for the server to use when it agrees with heldForMs.
+    expect(Math.abs((second?.appliedAt ?? 0) - appliedAtWall)).toBeLessThanOrEqual(100);
   });
 
   it('counts a revision found again on reconnect from its apply, not from the reconnect', async () => {
