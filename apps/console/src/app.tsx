@@ -30,13 +30,17 @@ const NewExperimentPage = page(() => import('./pages/experiments-page.js'), 'New
 const FleetPage = page(() => import('./pages/fleet-page.js'), 'FleetPage');
 const IdListsPage = page(() => import('./pages/id-lists-page.js'), 'IdListsPage');
 const KeysPage = page(() => import('./pages/keys-page.js'), 'KeysPage');
+const LayerPage = page(() => import('./pages/layers-page.js'), 'LayerPage');
+const LayersPage = page(() => import('./pages/layers-page.js'), 'LayersPage');
 const MetricsPage = page(() => import('./pages/metrics-page.js'), 'MetricsPage');
 const SegmentPage = page(() => import('./pages/segments-page.js'), 'SegmentPage');
 const SegmentsPage = page(() => import('./pages/segments-page.js'), 'SegmentsPage');
+const WebhooksPage = page(() => import('./pages/webhooks-page.js'), 'WebhooksPage');
 
 const NAV: { to: string; label: string }[] = [
   { to: '/gates', label: 'Gates' },
   { to: '/experiments', label: 'Experiments' },
+  { to: '/layers', label: 'Layers' },
   { to: '/configs', label: 'Dynamic configs' },
   { to: '/segments', label: 'Segments' },
   { to: '/id-lists', label: 'ID lists' },
@@ -45,6 +49,7 @@ const NAV: { to: string; label: string }[] = [
   { to: '/audit', label: 'Audit log' },
   { to: '/fleet', label: 'SDK fleet' },
   { to: '/keys', label: 'API keys' },
+  { to: '/webhooks', label: 'Webhooks' },
 ];
 
 type Route = [pattern: string, render: (params: Record<string, string>) => ReactNode];
@@ -59,6 +64,8 @@ const ROUTES: Route[] = [
   ['/experiments', () => <ExperimentsPage />],
   ['/experiments/new', () => <NewExperimentPage />],
   ['/experiments/:name', (p) => <ExperimentPage name={p.name as string} />],
+  ['/layers', () => <LayersPage />],
+  ['/layers/:name', (p) => <LayerPage name={p.name as string} />],
   ['/configs', () => <ConfigsPage />],
   ['/configs/:name', (p) => <ConfigPage name={p.name as string} />],
   ['/segments', () => <SegmentsPage />],
@@ -69,6 +76,7 @@ const ROUTES: Route[] = [
   ['/audit', () => <AuditPage />],
   ['/fleet', () => <FleetPage />],
   ['/keys', () => <KeysPage />],
+  ['/webhooks', () => <WebhooksPage />],
 ];
 
 function renderRoute(path: string): ReactNode {

@@ -344,3 +344,31 @@ export interface UserEvaluation {
   experiments: ExplainedResult[];
   layers: ExplainedResult[];
 }
+
+export type WebhookFormat = 'json' | 'slack';
+
+export interface Webhook {
+  name: string;
+  url: string;
+  format: WebhookFormat;
+  events: string[];
+  enabled: boolean;
+  version: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface WebhookDelivery {
+  id: string;
+  eventId: string;
+  type: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  maxAttempts: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  createdAt: number;
+  lastAttemptAt: number | null;
+  nextAttemptAt: number | null;
+  deliveredAt: number | null;
+}
