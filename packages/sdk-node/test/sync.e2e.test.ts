@@ -249,11 +249,10 @@ describe('sdk_status reports', () => {
     expect(appliedAt).toBeGreaterThan(changeSent);
     expect(second?.revision).toBe(sdk.stats().revision);
     expect(Number.isInteger(second?.heldForMs)).toBe(true);
-    // Applied after the change was sent, and when the listener ran (at the latest); sent
-    // shortly before it arrived (loopback: well under the 100 ms allowed here).
+    // Applied after the change was sent; reported no sooner than 200 ms after the apply.
     const arrived = second?.at ?? 0;
     expect(second?.heldForMs).toBeLessThanOrEqual(Math.ceil(arrived - changeSent));
-    expect(second?.heldForMs).toBeGreaterThanOrEqual(Math.floor(arrived - appliedAt) - 100);
+    expect(second?.heldForMs).toBeGreaterThanOrEqual(150);
     // The same moment by the host's wall clock, for the server to use when it agrees with heldForMs.
     expect(Math.abs((second?.appliedAt ?? 0) - appliedAtWall)).toBeLessThanOrEqual(100);
   });
@@ -261,17 +260,18 @@ describe('sdk_status reports', () => {
   it('counts a revision found again on reconnect from its apply, not from the reconnect', async () => {
     const revision = sdk.stats().revision;
     const before = reports().length;
-    // Served for at least 300 ms before the stream drops.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Served for at least 600 ms before the stream drops.
+    await new Promise((resolve) => setTimeout(resolve, 600));
     const dropped = performance.now();
     proxy.dropConnections();
     const report = (
       await waitFor('a report after the reconnect', reports, (list) => list.length > before)
     ).at(-1);
     expect(report?.revision).toBe(revision);
-    // Counted from the reconnect it would be below `arrived - dropped`.
+    // Counted from the reconnect it would be below `arrived - dropped`; from the apply it is
+    // at least 600 ms more, less the report's way to the proxy (300 ms allowed).
     const arrived = report?.at ?? 0;
-    expect(report?.heldForMs).toBeGreaterThanOrEqual(Math.floor(arrived - dropped) + 200);
+    expect(report?.heldForMs).toBeGreaterThanOrEqual(Math.floor(arrived - dropped) + 300);
     expect(sdk.stats().reconnects).toBeGreaterThanOrEqual(1);
     expect(errors.filter((message) => !message.includes('stream'))).toEqual([]);
     expect(unhandled).toEqual([]);
