@@ -254,9 +254,9 @@ describe.skipIf(!available)(
         ['Evaluate as user', '09-evaluate'],
         ['Metrics', '10-metrics'],
         ['Experiments', '11-experiments'],
-      ['Layers', '12-layers'],
-      ['Webhooks', '13-webhooks'],
-      ['Audit log', '14-audit-log'],
+        ['Layers', '12-layers'],
+        ['Webhooks', '13-webhooks'],
+        ['Audit log', '14-audit-log'],
       ] as const) {
         await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: link }).click();
         await page.getByRole('heading', { level: 1 }).first().waitFor();
