@@ -1003,6 +1003,11 @@ export class Switchyard {
     void (async () => {
       while (this.statusPending !== null && !this.closed) {
         const next = this.statusPending;
+        // An update that arrived while the last report was in flight waits its turn too: never
+        // sooner than STATUS_WINDOW_MS.from after it was applied.
+        const wait = STATUS_WINDOW_MS.from - (performance.now() - next.servingSince);
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait).unref());
+        if (this.statusPending !== next) continue;
         this.statusPending = null;
         try {
           await this.http.request({
