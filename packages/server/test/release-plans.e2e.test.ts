@@ -252,7 +252,7 @@ describe.each(TEST_DATABASES)('release plans on $name', (testDatabase) => {
     await api('POST', '/gates', { name: 'new_checkout', releasePlan: plan() });
     await api('POST', '/gates/new_checkout/advance');
     // Healthy first: same timeout rate in both arms.
-    await sendTrafficFor(users(3000), { canaryRate: 0.03, controlRate: 0.03, seed: 5 });
+    await sendTrafficFor(await inSplit(0, 3000), { canaryRate: 0.03, controlRate: 0.03, seed: 5 });
     now += MINUTE;
     const healthy = await api('POST', '/release-monitor/run');
     expect(healthy.looks).toHaveLength(1);
@@ -262,9 +262,7 @@ describe.each(TEST_DATABASES)('release plans on $name', (testDatabase) => {
     expect((await api('GET', '/gates/new_checkout')).enabled).toBe(true);
 
     // Then new users hit a canary that times out five times as often.
-    const evaluate = await evaluator();
-    const more = users(6000).slice(3000);
-    expect(more.some((user) => evaluate.checkGate(user, 'new_checkout').value)).toBe(true);
+    const more = await inSplit(100_000, 3000);
     const before = now;
     now += MINUTE;
     await sendTrafficFor(more, { canaryRate: 0.15, controlRate: 0.03, seed: 6 });
@@ -292,6 +290,23 @@ describe.each(TEST_DATABASES)('release plans on $name', (testDatabase) => {
     // A rolled-back release is no longer watched.
     expect((await api('POST', '/release-monitor/run')).looks).toHaveLength(0);
   });
+
+  /**
+   * `count` users in the 20% stage's exact 20/80 split. The plan's salt is random, so which
+   * users pass differs per run; an exact split keeps the sample-ratio check from holding a look
+   * by chance (it would, about once in a hundred runs).
+   */
+  async function inSplit(from: number, count: number) {
+    const evaluate = await evaluator();
+    const passing: { userID: string }[] = [];
+    const failing: { userID: string }[] = [];
+    for (let i = from; passing.length < count * 0.2 || failing.length < count * 0.8; i++) {
+      const user = { userID: `user-${i}` };
+      const list = evaluate.checkGate(user, 'new_checkout').value ? passing : failing;
+      if (list.length < count * (list === passing ? 0.2 : 0.8)) list.push(user);
+    }
+    return [...passing, ...failing];
+  }
 
   async function sendTrafficFor(
     list: { userID: string }[],
@@ -349,7 +364,7 @@ describe.each(TEST_DATABASES)('release plans on $name', (testDatabase) => {
     expect((await api('POST', '/release-monitor/run')).looks[0].acted).toBe('nothing');
     now += 6 * MINUTE;
     expect((await api('POST', '/release-monitor/run')).looks[0].acted).toBe('advanced');
-    await sendTrafficFor(users(3000), { canaryRate: 0.03, controlRate: 0.03, seed: 9 });
+    await sendTrafficFor(await inSplit(0, 3000), { canaryRate: 0.03, controlRate: 0.03, seed: 9 });
     now += 10 * MINUTE;
     const early = (await api('POST', '/release-monitor/run')).looks[0];
     expect(early.acted).toBe('nothing');
