@@ -136,8 +136,7 @@ export class ToplineMonitor {
           },
         };
         const alert = { environment, metric: metric.name, at: now, evidence };
-        await this.store.recordAlert(alert);
-        raised.push({ id: 0, ...alert });
+        raised.push(await this.store.recordAlert(alert));
         const pct = `${move.relative >= 0 ? '+' : ''}${(move.relative * 100).toFixed(1)}%`;
         this.options.notify?.({
           type: 'topline.alert',

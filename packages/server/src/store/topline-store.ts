@@ -119,8 +119,9 @@ export class ToplineStore {
     );
   }
 
-  async recordAlert(alert: Omit<ToplineAlert, 'id'>): Promise<void> {
-    await this.db
+  /** Stores the alert; returns it with its id. */
+  async recordAlert(alert: Omit<ToplineAlert, 'id'>): Promise<ToplineAlert> {
+    const row = await this.db
       .insertInto('topline_alerts')
       .values({
         environment: alert.environment,
@@ -128,7 +129,9 @@ export class ToplineStore {
         at: alert.at,
         evidence: JSON.stringify(alert.evidence),
       })
-      .execute();
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return { id: Number(row.id), ...alert };
   }
 
   async lastAlert(environment: string, metric: string): Promise<number | null> {
