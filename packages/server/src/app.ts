@@ -1,4 +1,5 @@
 import compress from '@fastify/compress';
+import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -6,13 +7,18 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { StoredGate } from './domain/gate.js';
 import { AUTHORED_KINDS } from './domain/kinds.js';
 import { handleError } from './http/error-handler.js';
+import { jsonDepthLimit } from './http/json-depth.js';
+import { LoginThrottle, type LoginThrottleOptions } from './http/login-throttle.js';
 import { Metrics, metricsPlugin } from './http/metrics.js';
+import { authenticateConsole } from './http/principal.js';
 import { withRedactedUrls } from './http/redact-url.js';
 import { ChangeScheduler } from './release/change-scheduler.js';
 import { GuardrailMonitor } from './release/guardrail-monitor.js';
 import { ToplineMonitor } from './release/topline-monitor.js';
 import { auditRoutes } from './routes/audit.js';
+import { authRoutes } from './routes/auth.js';
 import { authoringRoutes } from './routes/authoring.js';
+import { changeRequestRoutes } from './routes/change-requests.js';
 import { clientSdkRoutes } from './routes/client-sdk.js';
 import { registerConsole } from './routes/console-app.js';
 import { environmentRoutes } from './routes/environments.js';
@@ -26,16 +32,21 @@ import { releaseRoutes } from './routes/release.js';
 import { sdkRoutes } from './routes/sdk.js';
 import { sdkInstanceApiRoutes, sdkStatusRoutes } from './routes/sdk-instances.js';
 import { StreamHub, streamRoutes } from './routes/stream.js';
+import { userRoutes } from './routes/users.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import type { ScryptParameters } from './security/passwords.js';
 import { AuthoringService } from './services/authoring-service.js';
 import { type ChangeFeed, type FeedLogger, InProcessChangeFeed } from './services/change-feed.js';
+import { ChangeRequests } from './services/change-requests.js';
 import { ConfigSnapshots, type SnapshotSource } from './services/config-snapshots.js';
+import { EnvironmentGuard } from './services/environment-guard.js';
 import { EventIngestion } from './services/event-ingestion.js';
 import { IdListService } from './services/id-list-service.js';
 import { PulseAggregator } from './services/pulse-aggregator.js';
 import { PulseResults } from './services/pulse-results.js';
 import { UserAttributeCatalog } from './services/user-attribute-catalog.js';
 import { WebhookNotifier, type WebhookNotifierOptions } from './services/webhook-notifier.js';
+import { ChangeRequestStore } from './store/change-request-store.js';
 import type { OpenDatabase } from './store/database.js';
 import { EntityStore } from './store/entity-store.js';
 import { EventStore } from './store/event-store.js';
@@ -46,6 +57,7 @@ import { PulseStore } from './store/pulse-store.js';
 import { ScheduledChangeStore } from './store/scheduled-change-store.js';
 import { SdkInstanceStore } from './store/sdk-instance-store.js';
 import { ToplineStore } from './store/topline-store.js';
+import { UserStore } from './store/user-store.js';
 import { WebhookStore } from './store/webhook-store.js';
 
 declare module 'fastify' {
@@ -86,11 +98,18 @@ export interface AppOptions {
   consoleDir?: string;
   /** Outgoing webhooks: concurrency, timeouts, retries; tests inject a clock and timers. */
   webhooks?: WebhookNotifierOptions;
+  /** Password hashing cost (tests lower it; production keeps the default). */
+  passwordHashing?: ScryptParameters;
+  /** Failed sign-ins allowed before 429. */
+  loginThrottle?: LoginThrottleOptions;
 }
 
 export interface App {
   http: FastifyInstance;
   keys: KeyStore;
+  users: UserStore;
+  /** Who may change protected environments, and which changes need approval. */
+  guard: EnvironmentGuard;
   entities: EntityStore;
   events: EventStore;
   ingestion: EventIngestion;
@@ -124,8 +143,15 @@ export async function buildApp({
   guardrailIntervalMs,
   scheduleIntervalMs,
   consoleDir,
+  passwordHashing,
+  loginThrottle,
 }: AppOptions): Promise<App> {
-  const http = Fastify({ logger: withRedactedUrls(logger), bodyLimit: 1024 * 1024 });
+  const http = Fastify({
+    logger: withRedactedUrls(logger),
+    bodyLimit: 1024 * 1024,
+    // A URL the router refuses (a bad %-escape, an over-long parameter) gets the usual error body.
+    frameworkErrors: handleError,
+  });
   const keys = new KeyStore(database.db, clock);
   const entities = new EntityStore(database.db, clock, {
     dialect: database.dialect,
@@ -142,7 +168,18 @@ export async function buildApp({
   });
   const idLists = new IdListStore(database.db, entities, clock, database.dialect);
   const snapshots = new ConfigSnapshots(entities, idLists.members);
-  const authoring = AUTHORED_KINDS.map((kind) => new AuthoringService(entities, kind, AUTHORED_KINDS, clock));
+  const users = new UserStore(database.db, clock, passwordHashing);
+  const guard = new EnvironmentGuard(database.db, entities, clock);
+  const authoring = AUTHORED_KINDS.map(
+    (kind) => new AuthoringService(entities, kind, AUTHORED_KINDS, clock, guard),
+  );
+  const changeRequests = new ChangeRequests(
+    authoring as unknown as AuthoringService<{ name: string }>[],
+    new ChangeRequestStore(database.db),
+    guard,
+    entities,
+    clock,
+  );
   const idListService = new IdListService(idLists);
   const sdkInstances = new SdkInstanceStore(database.db, clock);
   const pulseStore = new PulseStore(database.db, database.dialect);
@@ -208,6 +245,8 @@ export async function buildApp({
   http.setErrorHandler(handleError);
   http.decorateRequest('actor', '');
   await http.register(metricsPlugin(metrics));
+  await http.register(cookie);
+  await http.register(jsonDepthLimit());
 
   await http.register(swagger, {
     openapi: {
@@ -239,16 +278,24 @@ export async function buildApp({
         route.config = { ...(route.config as object), decompress: false } as typeof route.config;
       });
       await api.register(compress, { threshold: 2048, encodings: ['br', 'gzip'] });
-      for (const service of authoring) await api.register(authoringRoutes(service, keys));
-      await api.register(idListRoutes(idListService, keys));
-      await api.register(auditRoutes(entities, keys));
-      await api.register(keyRoutes(keys));
-      await api.register(environmentRoutes(entities, keys, clock));
+      // One gate for the whole authoring API: who is calling (a console key or a signed-in
+      // person) and whether their role may use this route (see http/principal.ts).
+      api.addHook('onRequest', async (request) => {
+        await authenticateConsole(request, keys, users);
+      });
+      await api.register(authRoutes(users, entities, new LoginThrottle({ clock, ...loginThrottle }), clock));
+      await api.register(userRoutes(users, entities, clock));
+      await api.register(changeRequestRoutes(changeRequests));
+      for (const service of authoring) await api.register(authoringRoutes(service));
+      await api.register(idListRoutes(idListService));
+      await api.register(auditRoutes(entities));
+      await api.register(keyRoutes(keys, entities, clock));
+      await api.register(environmentRoutes(entities, keys, guard, clock));
       await api.register(sdkInstanceApiRoutes(sdkInstances, snapshots, keys, entities));
       await api.register(pulseRoutes(pulseResults, keys));
       await api.register(
         releaseRoutes({
-          keys,
+          guard,
           entities,
           gates,
           checks: guardrailChecks,
@@ -260,9 +307,11 @@ export async function buildApp({
         }),
       );
       await api.register(evaluateRoutes(snapshots, keys, attributes));
-      await api.register(importRoutes(entities, keys));
-      await api.register(webhookRoutes(webhookStore, notifier, keys));
-      api.get('/openapi.json', { schema: { hide: true } }, async () => http.swagger());
+      await api.register(importRoutes(entities, keys, guard));
+      await api.register(webhookRoutes(webhookStore, notifier));
+      api.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () =>
+        http.swagger(),
+      );
     },
     { prefix: '/api/v1' },
   );
@@ -300,6 +349,8 @@ export async function buildApp({
   return {
     http,
     keys,
+    users,
+    guard,
     entities,
     events,
     ingestion,

@@ -44,6 +44,12 @@ export async function startServer(
     );
   }
   const address = await app.http.listen({ port: config.port, host: config.host });
+  const setupToken = await app.users.issueSetupToken();
+  if (setupToken) {
+    app.http.log.warn(
+      `First start: open ${address.replace('0.0.0.0', '127.0.0.1')}/ and create the first admin with the one-time setup token ${setupToken}`,
+    );
+  }
   return {
     app,
     url: address.replace('0.0.0.0', '127.0.0.1'),

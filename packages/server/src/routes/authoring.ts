@@ -1,11 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { entityName } from '../domain/rules.js';
-import { authenticate, presentedKey } from '../http/auth.js';
 import { expectedVersion } from '../http/if-match.js';
+import type { Principal } from '../http/principal.js';
 import type { AuthoringService } from '../services/authoring-service.js';
 import type { EntityRecord } from '../store/entity-store.js';
-import type { KeyStore } from '../store/key-store.js';
 
 const nameParams = z.object({ name: entityName });
 const reasonField = { reason: z.string().max(1000).optional() };
@@ -26,7 +25,6 @@ function present<Stored>(record: EntityRecord<Stored>) {
  */
 export function authoringRoutes<Stored extends { name: string }>(
   service: AuthoringService<Stored>,
-  keys: KeyStore,
 ): FastifyPluginAsyncZod {
   const { kind } = service;
   const label = kind.kind.replace('_', ' ');
@@ -37,11 +35,11 @@ export function authoringRoutes<Stored extends { name: string }>(
     updatedAt: z.number(),
   });
   return async (app) => {
-    app.addHook('onRequest', async (request) => {
-      const key = await authenticate(keys, presentedKey(request), ['console']);
-      request.actor = `key:${key.id}`;
+    const by = (request: { actor: string; principal?: Principal }, reason: string | undefined) => ({
+      actor: request.actor,
+      reason,
+      principal: request.principal,
     });
-    const by = (request: { actor: string }, reason: string | undefined) => ({ actor: request.actor, reason });
 
     app.get(
       `/${kind.path}`,

@@ -2,11 +2,20 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { entityName } from '../domain/rules.js';
 import { ConflictError } from '../errors.js';
-import { authenticate, presentedKey } from '../http/auth.js';
+import type { EnvironmentGuard } from '../services/environment-guard.js';
 import type { EntityStore } from '../store/entity-store.js';
 import type { KeyStore } from '../store/key-store.js';
 
-const environmentSchema = z.object({ name: z.string(), createdAt: z.number() });
+const policySchema = z.object({
+  minRole: z.enum(['editor', 'admin']),
+  requireApproval: z.boolean(),
+});
+const environmentSchema = z.object({
+  name: z.string(),
+  createdAt: z.number(),
+  /** Who may change it; null: any editor, no approval. */
+  policy: policySchema.nullable(),
+});
 
 /**
  * Environments: each has its own compiled configuration (rules may name the environments they
@@ -15,14 +24,10 @@ const environmentSchema = z.object({ name: z.string(), createdAt: z.number() });
 export function environmentRoutes(
   entities: EntityStore,
   keys: KeyStore,
+  guard: EnvironmentGuard,
   clock: () => number,
 ): FastifyPluginAsyncZod {
   return async (app) => {
-    app.addHook('onRequest', async (request) => {
-      const key = await authenticate(keys, presentedKey(request), ['console']);
-      request.actor = `key:${key.id}`;
-    });
-
     app.get(
       '/environments',
       {
@@ -32,12 +37,48 @@ export function environmentRoutes(
           response: { 200: z.object({ environments: z.array(environmentSchema) }) },
         },
       },
-      async () => ({ environments: await keys.environmentRecords() }),
+      async () => {
+        const policies = await guard.policies();
+        return {
+          environments: (await keys.environmentRecords()).map((environment) => {
+            const policy = policies.find((p) => p.environment === environment.name);
+            return {
+              ...environment,
+              policy: policy ? { minRole: policy.minRole, requireApproval: policy.requireApproval } : null,
+            };
+          }),
+        };
+      },
+    );
+
+    app.put(
+      '/environments/:name/policy',
+      {
+        config: { access: 'admin' },
+        schema: {
+          tags: ['environments'],
+          summary:
+            'Protect an environment: the least role that may change it, and whether changes need approval',
+          description:
+            'A change is to an environment when what its SDKs are served changes (a rule limited to development does not change production). With `requireApproval`, such changes go through POST /change-requests; turning things off (disable, rollback, pause-release) never waits. `{ "minRole": "editor", "requireApproval": false }` is the unprotected default.',
+          params: z.object({ name: entityName }),
+          body: policySchema,
+          response: { 200: policySchema },
+        },
+      },
+      async (request) => {
+        const policy = await guard.setPolicy(
+          { environment: request.params.name, ...request.body },
+          request.actor,
+        );
+        return { minRole: policy.minRole, requireApproval: policy.requireApproval };
+      },
     );
 
     app.post(
       '/environments',
       {
+        config: { access: 'admin' },
         schema: {
           tags: ['environments'],
           summary: 'Create an environment (then create its keys with POST /keys)',
@@ -69,7 +110,7 @@ export function environmentRoutes(
             change: { actor: request.actor, reason: reason ?? null, action: 'create' },
             now,
           });
-          return { name, createdAt: now };
+          return { name, createdAt: now, policy: null };
         });
         return reply.status(201).send(created);
       },

@@ -6,11 +6,9 @@ import { z } from 'zod';
 import { MAX_ID_LENGTH, MAX_IDS_PER_CHANGE, MAX_UPLOAD_BYTES } from '../domain/id-list.js';
 import { entityName } from '../domain/rules.js';
 import { PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors.js';
-import { authenticate, presentedKey } from '../http/auth.js';
 import { expectedVersion } from '../http/if-match.js';
 import type { IdListService } from '../services/id-list-service.js';
 import type { IdListRecord } from '../store/id-list-store.js';
-import type { KeyStore } from '../store/key-store.js';
 
 /** 100,000 IDs of a typical length (UUIDs, emails) in JSON; 1,000-character IDs need smaller calls. */
 const CHANGE_BODY_LIMIT = 32 * 1024 * 1024;
@@ -64,12 +62,8 @@ function uploadStream(request: FastifyRequest): AsyncIterable<Buffer> | Iterable
  * line by line; add and remove change it incrementally. SDKs read lists through
  * `POST /v1/get_id_lists` and the list files (routes/id-list-files.ts).
  */
-export function idListRoutes(idLists: IdListService, keys: KeyStore): FastifyPluginAsyncZod {
+export function idListRoutes(idLists: IdListService): FastifyPluginAsyncZod {
   return async (app) => {
-    app.addHook('onRequest', async (request) => {
-      const key = await authenticate(keys, presentedKey(request), ['console']);
-      request.actor = `key:${key.id}`;
-    });
     // Upload bodies reach the handler as the unread request stream, whatever their type; the
     // upload route checks the type before reading (JSON still goes to the JSON parser).
     app.removeContentTypeParser(['text/plain']);

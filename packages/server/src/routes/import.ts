@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { InvalidInputError } from '../errors.js';
-import { authenticate, presentedKey } from '../http/auth.js';
+import type { EnvironmentGuard } from '../services/environment-guard.js';
 import {
   importedSpecHistory,
   importStatsigSpecs,
@@ -39,7 +39,11 @@ const importedParams = z.object({
   name: z.string().min(1).max(500),
 });
 
-export function importRoutes(entities: EntityStore, keys: KeyStore): FastifyPluginAsyncZod {
+export function importRoutes(
+  entities: EntityStore,
+  keys: KeyStore,
+  guard: EnvironmentGuard,
+): FastifyPluginAsyncZod {
   return async (app) => {
     app.post(
       '/import/statsig',
@@ -61,14 +65,14 @@ export function importRoutes(entities: EntityStore, keys: KeyStore): FastifyPlug
         },
       },
       async (request) => {
-        const key = await authenticate(keys, presentedKey(request), ['console']);
         const environment = request.query.environment;
         if (!(await keys.environments()).includes(environment)) {
           throw new InvalidInputError('unknown_environment', `environment "${environment}" does not exist`, {
             field: 'querystring.environment',
           });
         }
-        return importStatsigSpecs(entities, environment, request.body as never, { actor: `key:${key.id}` });
+        await guard.assertMayChangeUnattended(request.principal, [environment]);
+        return importStatsigSpecs(entities, environment, request.body as never, { actor: request.actor });
       },
     );
 
@@ -90,10 +94,11 @@ export function importRoutes(entities: EntityStore, keys: KeyStore): FastifyPlug
           },
         },
         async (request) => {
-          const key = await authenticate(keys, presentedKey(request), ['console']);
           const { environment, namespace, name } = request.params;
+          // Turning off never waits for review; turning on is a change like any other.
+          if (enabled) await guard.assertMayChangeUnattended(request.principal, [environment]);
           const record = await setImportedSpecEnabled(entities, environment, namespace, name, enabled, {
-            actor: `key:${key.id}`,
+            actor: request.actor,
             reason: request.body?.reason,
           });
           return { name, version: record.version, enabled: record.data.spec.enabled };
@@ -118,7 +123,6 @@ export function importRoutes(entities: EntityStore, keys: KeyStore): FastifyPlug
         },
       },
       async (request) => {
-        await authenticate(keys, presentedKey(request), ['console']);
         const { environment, namespace, name } = request.params;
         const versions = await importedSpecHistory(entities, environment, namespace, name);
         return {
@@ -144,8 +148,8 @@ export function importRoutes(entities: EntityStore, keys: KeyStore): FastifyPlug
         },
       },
       async (request) => {
-        const key = await authenticate(keys, presentedKey(request), ['console']);
         const { environment, namespace, name } = request.params;
+        await guard.assertMayChangeUnattended(request.principal, [environment]);
         const record = await revertImportedSpec(
           entities,
           environment,
@@ -153,7 +157,7 @@ export function importRoutes(entities: EntityStore, keys: KeyStore): FastifyPlug
           name,
           request.body.version,
           {
-            actor: `key:${key.id}`,
+            actor: request.actor,
             reason: request.body.reason,
           },
         );

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { InvalidInputError, NotFoundError } from '../errors.js';
-import { authenticate, presentedKey } from '../http/auth.js';
-import type { KeyStore } from '../store/key-store.js';
+import type { EntityStore } from '../store/entity-store.js';
+import type { ApiKey, KeyStore } from '../store/key-store.js';
 
 const keySchema = z.object({
   id: z.string(),
@@ -12,13 +12,25 @@ const keySchema = z.object({
   createdAt: z.number(),
   revokedAt: z.number().nullable(),
   lastUsedAt: z.number().nullable(),
+  access: z.enum(['read', 'write']),
 });
 
 /** API keys: created with their secret shown once, listed without secrets, revoked by id. */
-export function keyRoutes(keys: KeyStore): FastifyPluginAsyncZod {
+export function keyRoutes(keys: KeyStore, entities: EntityStore, clock: () => number): FastifyPluginAsyncZod {
   return async (app) => {
-    app.addHook('onRequest', async (request) => {
-      await authenticate(keys, presentedKey(request), ['console']);
+    // Key events are audited without a configuration revision: SDKs have nothing new to fetch.
+    const audit = (actor: string, action: string, key: ApiKey) =>
+      entities.appendAudit({
+        kind: 'api_key',
+        name: key.id,
+        before: null,
+        after: { environment: key.environment, kind: key.kind, access: key.access, prefix: key.prefix },
+        change: { actor, action },
+        now: clock(),
+      });
+    // Only admins see or change these (webhook URLs can hold Slack secrets; keys grant access).
+    app.addHook('onRoute', (route) => {
+      route.config = { ...route.config, access: 'admin' };
     });
 
     app.get(
@@ -41,7 +53,13 @@ export function keyRoutes(keys: KeyStore): FastifyPluginAsyncZod {
         schema: {
           tags: ['keys'],
           summary: 'Create an API key; the secret is in this response only',
-          body: z.object({ environment: z.string().min(1), kind: z.enum(['server', 'client', 'console']) }),
+          description:
+            'server: the SDK protocol with secrets (rules, events); client: initialize and events only; console: this API, `access` read (viewer) or write (admin, the default).',
+          body: z.object({
+            environment: z.string().min(1).max(200),
+            kind: z.enum(['server', 'client', 'console']),
+            access: z.enum(['read', 'write']).default('write'),
+          }),
           response: { 201: keySchema.extend({ secret: z.string() }) },
         },
       },
@@ -55,7 +73,13 @@ export function keyRoutes(keys: KeyStore): FastifyPluginAsyncZod {
             },
           );
         }
-        const { key, secret } = await keys.create(request.body.environment, request.body.kind);
+        const { key, secret } = await keys.create(
+          request.body.environment,
+          request.body.kind,
+          undefined,
+          request.body.access,
+        );
+        await audit(request.actor, 'create', key);
         return reply.status(201).send({ ...key, secret });
       },
     );
@@ -66,16 +90,18 @@ export function keyRoutes(keys: KeyStore): FastifyPluginAsyncZod {
         schema: {
           tags: ['keys'],
           summary: 'Revoke an API key',
-          params: z.object({ id: z.string() }),
+          params: z.object({ id: z.string().max(100) }),
           response: { 204: z.null() },
         },
       },
       async (request, reply) => {
-        if (!(await keys.revoke(request.params.id))) {
+        const key = (await keys.list()).find((candidate) => candidate.id === request.params.id);
+        if (!key || !(await keys.revoke(request.params.id))) {
           throw new NotFoundError('not_found', `no active key with id "${request.params.id}"`, {
             id: request.params.id,
           });
         }
+        await audit(request.actor, 'revoke', key);
         return reply.status(204).send(null);
       },
     );

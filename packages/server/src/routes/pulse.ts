@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { InvalidInputError } from '../errors.js';
-import { authenticate, presentedKey } from '../http/auth.js';
 import { DAY_MS, HOUR_MS } from '../pulse/aggregation.js';
 import type { PulseResults } from '../services/pulse-results.js';
 import type { KeyStore } from '../store/key-store.js';
@@ -115,9 +114,6 @@ function finite(value: unknown): never {
  */
 export function pulseRoutes(results: PulseResults, keys: KeyStore): FastifyPluginAsyncZod {
   return async (app) => {
-    app.addHook('onRequest', async (request) => {
-      await authenticate(keys, presentedKey(request), ['console']);
-    });
     for (const kind of ['gate', 'experiment'] as const) {
       const compute = (
         environment: string,

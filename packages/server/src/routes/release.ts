@@ -3,13 +3,12 @@ import { z } from 'zod';
 import type { StoredGate } from '../domain/gate.js';
 import { entityName } from '../domain/rules.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
-import { authenticate, presentedKey } from '../http/auth.js';
 import type { ChangeScheduler } from '../release/change-scheduler.js';
 import type { GuardrailMonitor } from '../release/guardrail-monitor.js';
 import type { AuthoringService } from '../services/authoring-service.js';
+import type { EnvironmentGuard } from '../services/environment-guard.js';
 import type { EntityStore } from '../store/entity-store.js';
 import type { GuardrailCheckStore } from '../store/guardrail-check-store.js';
-import type { KeyStore } from '../store/key-store.js';
 import type { ScheduledChangeStore } from '../store/scheduled-change-store.js';
 import type { ToplineStore } from '../store/topline-store.js';
 
@@ -31,7 +30,7 @@ const scheduledSchema = z.object({
 });
 
 export interface ReleaseRouteDeps {
-  keys: KeyStore;
+  guard: EnvironmentGuard;
   entities: EntityStore;
   gates: AuthoringService<StoredGate>;
   checks: GuardrailCheckStore;
@@ -47,13 +46,8 @@ export interface ReleaseRouteDeps {
  * scheduled changes, and a way to run the guardrail monitor now.
  */
 export function releaseRoutes(deps: ReleaseRouteDeps): FastifyPluginAsyncZod {
-  const { keys, entities, gates, checks, schedule, scheduler, monitor, topline, clock } = deps;
+  const { entities, gates, checks, schedule, scheduler, monitor, topline, clock } = deps;
   return async (app) => {
-    app.addHook('onRequest', async (request) => {
-      const key = await authenticate(keys, presentedKey(request), ['console']);
-      request.actor = `key:${key.id}`;
-    });
-
     app.get(
       '/gates/:name/release',
       {
@@ -150,6 +144,7 @@ export function releaseRoutes(deps: ReleaseRouteDeps): FastifyPluginAsyncZod {
         if (runAt < clock() - 60_000) {
           throw new InvalidInputError('in_the_past', 'the time is in the past', { field: 'at' });
         }
+        await deps.guard.assertMayChangeUnattended(request.principal);
         const checkedBody = scheduler.validate(kind, action, body);
         const service = scheduler.serviceOf(kind);
         await service.get(name);

@@ -109,7 +109,6 @@ export function sdkInstanceApiRoutes(
         },
       },
       async (request) => {
-        await authenticate(keys, presentedKey(request), ['console']);
         const { environment, kind, name, limit } = request.query;
         await checkEnvironment(environment);
         const entries = (await entities.audit({ kind, name, limit })).filter(
@@ -160,7 +159,6 @@ export function sdkInstanceApiRoutes(
         },
       },
       async (request) => {
-        await authenticate(keys, presentedKey(request), ['console']);
         const { environment, withinSeconds } = request.query;
         await checkEnvironment(environment);
         const { revision } = await snapshots.current(environment);

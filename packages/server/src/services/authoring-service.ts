@@ -1,13 +1,19 @@
 import type { AuthoredKind } from '../domain/authored-kind.js';
 import { resaltRule, type StoredRule } from '../domain/rules.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
+import type { Principal } from '../http/principal.js';
 import type { ChangeContext, EntityRecord, EntityStore, EntityWriter } from '../store/entity-store.js';
+import type { EnvironmentGuard } from './environment-guard.js';
 import { IMPORTED_SPEC_KIND, parseImportedSpecKey } from './statsig-import.js';
 
 export interface Actor {
   /** Who is changing things, e.g. `key:<id>`; never a secret. */
   actor: string;
   reason?: string | null;
+  /** The person or key behind an API request; absent for the server's own jobs. */
+  principal?: Principal;
+  /** The change was approved by a second person (a change request being applied). */
+  approved?: boolean;
 }
 
 /**
@@ -22,6 +28,8 @@ export class AuthoringService<Stored extends { name: string }> {
     /** Every authored kind, to keep names unique within each DCS namespace. */
     private readonly allKinds: readonly AuthoredKind[],
     private readonly clock: () => number = Date.now,
+    /** Protected environments: who may change them directly (none when absent). */
+    private readonly guard?: EnvironmentGuard,
   ) {}
 
   list(): Promise<EntityRecord<Stored>[]> {
@@ -34,10 +42,12 @@ export class AuthoringService<Stored extends { name: string }> {
     return record;
   }
 
-  create(input: { name: string }, by: Actor): Promise<EntityRecord<Stored>> {
+  async create(input: { name: string }, by: Actor): Promise<EntityRecord<Stored>> {
+    const check = await this.guard?.prepare(by.principal, by.approved ?? false);
     return this.entities.write(async (writer) => {
       await this.checkNameFree(writer, input.name);
       const data = this.kind.create(input as never, this.clock());
+      check?.(this.kind.kind, undefined, data, 'create');
       const record = await writer.create(this.kind.kind, input.name, data, change(by, 'create'));
       await this.afterWrite(writer, record.data, undefined, change(by, 'create'));
       return record;
@@ -99,13 +109,14 @@ export class AuthoringService<Stored extends { name: string }> {
     return this.change(name, undefined, by, `revert:${version}`, () => target.data);
   }
 
-  private change(
+  private async change(
     name: string,
     expectedVersion: number | undefined,
     by: Actor,
     action: string,
     next: (current: Stored) => Stored,
   ): Promise<EntityRecord<Stored>> {
+    const check = await this.guard?.prepare(by.principal, by.approved ?? false);
     return this.entities.write(async (writer) => {
       let previous: Stored | undefined;
       const record = await writer.update<Stored>(
@@ -114,7 +125,9 @@ export class AuthoringService<Stored extends { name: string }> {
         expectedVersion,
         (current) => {
           previous = current;
-          return next(current);
+          const after = next(current);
+          check?.(this.kind.kind, current, after, action);
+          return after;
         },
         change(by, action),
       );

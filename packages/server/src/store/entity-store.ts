@@ -254,6 +254,27 @@ export class EntityStore {
     return result;
   }
 
+  /**
+   * Appends an audit entry for an event that changes no configuration SDKs see (sign-ins, users,
+   * keys, policies, change requests): no revision is bumped, so SDKs are not sent a no-op update.
+   */
+  async appendAudit(entry: Omit<AuditInput, 'version'>, db: Kysely<Database> = this.db): Promise<void> {
+    await db
+      .insertInto('audit_log')
+      .values({
+        at: entry.now,
+        actor: entry.change.actor,
+        action: entry.change.action,
+        kind: entry.kind,
+        name: entry.name,
+        version: null,
+        reason: entry.change.reason ?? null,
+        diff: JSON.stringify({ before: entry.before, after: entry.after }),
+        revision: null,
+      })
+      .execute();
+  }
+
   private async record(
     tx: Transaction<Database>,
     ...[kind, name, version, json, before, after, change, now]: RecordArgs

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { InvalidInputError } from '../errors.js';
 import type { Database } from './schema.js';
 
@@ -21,7 +21,14 @@ export interface ApiKey {
   createdAt: number;
   revokedAt: number | null;
   lastUsedAt: number | null;
+  /** Console keys: `read` acts as a viewer, `write` as an admin. */
+  access: KeyAccess;
 }
+
+export type KeyAccess = 'read' | 'write';
+
+/** How often a key's `last_used_at` is written, at most (ms): every SDK request authenticates. */
+const LAST_USED_RESOLUTION_MS = 60_000;
 
 /** Keys are random secrets; SHA-256 suffices to store them (unlike passwords, they have full entropy). */
 export function hashKey(secret: string): string {
@@ -59,6 +66,8 @@ export class KeyStore {
   private readonly cache = new Map<string, CachedKey>();
   /** Bumped by every revocation, so a lookup that raced with one does not cache what it read. */
   private revocations = 0;
+  /** When this instance last wrote each key's `last_used_at`. */
+  private readonly lastUseWritten = new Map<string, number>();
   private readonly cacheTtlMs: number;
   private readonly cacheClock: () => number;
 
@@ -98,6 +107,7 @@ export class KeyStore {
     environment: string,
     kind: KeyKind,
     secret?: string,
+    access: KeyAccess = 'write',
   ): Promise<{ key: ApiKey; secret: string }> {
     const value = secret ?? `${KEY_PREFIXES[kind]}${randomBytes(24).toString('base64url')}`;
     if (!value.startsWith(KEY_PREFIXES[kind]) || value.length < KEY_PREFIXES[kind].length + 8) {
@@ -118,6 +128,7 @@ export class KeyStore {
       created_at: this.clock(),
       revoked_at: null,
       last_used_at: null,
+      access,
     };
     await this.db.insertInto('api_keys').values(row).execute();
     return { key: toKey(row), secret: value };
@@ -136,7 +147,10 @@ export class KeyStore {
     const hash = hashKey(secret);
     const cached = this.cache.get(hash);
     if (cached) {
-      if (this.cacheClock() < cached.until) return cached.key;
+      if (this.cacheClock() < cached.until) {
+        this.noteUse(cached.key.id);
+        return cached.key;
+      }
       this.cache.delete(hash);
     }
     const revocations = this.revocations;
@@ -148,6 +162,7 @@ export class KeyStore {
       .executeTakeFirst();
     if (!row) return undefined;
     const key = Object.freeze(toKey(row));
+    this.noteUse(key.id);
     if (this.cacheTtlMs > 0 && revocations === this.revocations) {
       if (this.cache.size >= KEY_CACHE_MAX_ENTRIES) this.cache.clear();
       this.cache.set(hash, { key, until: this.cacheClock() + this.cacheTtlMs });
@@ -183,13 +198,30 @@ export class KeyStore {
     return Number(result.numUpdatedRows) === 1;
   }
 
+  /**
+   * Records when a key was last used, at most once a minute per key and off the request's path:
+   * a failed write only delays the figure, it never fails the request.
+   */
+  private noteUse(id: string): void {
+    const now = this.clock();
+    if (now - (this.lastUseWritten.get(id) ?? Number.NEGATIVE_INFINITY) < LAST_USED_RESOLUTION_MS) return;
+    if (this.lastUseWritten.size >= KEY_CACHE_MAX_ENTRIES) this.lastUseWritten.clear();
+    this.lastUseWritten.set(id, now);
+    this.db
+      .updateTable('api_keys')
+      .set({ last_used_at: now })
+      .where('id', '=', id)
+      .execute()
+      .catch(() => this.lastUseWritten.delete(id));
+  }
+
   private forget(id: string): void {
     this.revocations++;
     for (const [hash, cached] of this.cache) if (cached.key.id === id) this.cache.delete(hash);
   }
 }
 
-function toKey(row: Database['api_keys']): ApiKey {
+function toKey(row: Selectable<Database['api_keys']>): ApiKey {
   return {
     id: row.id,
     environment: row.environment,
@@ -198,5 +230,6 @@ function toKey(row: Database['api_keys']): ApiKey {
     createdAt: row.created_at,
     revokedAt: row.revoked_at,
     lastUsedAt: row.last_used_at,
+    access: row.access,
   };
 }

@@ -436,6 +436,74 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
           .execute();
       },
     },
+    '0012-access-control': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('users')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('email', 'text', (c) => c.notNull().unique())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('role', 'text', (c) => c.notNull())
+          .addColumn('password_hash', 'text', (c) => c.notNull())
+          .addColumn('created_at', time, (c) => c.notNull())
+          .addColumn('disabled_at', time)
+          .execute();
+        await db.schema
+          .createTable('sessions')
+          .addColumn('id_hash', 'text', (c) => c.primaryKey())
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+          .addColumn('created_at', time, (c) => c.notNull())
+          .addColumn('expires_at', time, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('environment_policies')
+          .addColumn('environment', 'text', (c) => c.primaryKey().references('environments.name'))
+          .addColumn('min_role', 'text', (c) => c.notNull())
+          .addColumn('require_approval', 'integer', (c) => c.notNull())
+          .execute();
+        await withId(db, 'change_requests')
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('operation', 'text', (c) => c.notNull())
+          .addColumn('body', 'text', (c) => c.notNull())
+          .addColumn('expected_version', 'integer')
+          .addColumn('reason', 'text')
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('requested_by', 'text', (c) => c.notNull())
+          .addColumn('requested_at', time, (c) => c.notNull())
+          .addColumn('reviewed_by', 'text')
+          .addColumn('reviewed_at', time)
+          .addColumn('applied_version', 'integer')
+          .execute();
+        // One row per setting; the first-admin setup token's hash lives here until it is used.
+        await db.schema
+          .createTable('settings')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('value', 'text', (c) => c.notNull())
+          .execute();
+        // Console keys are read-only or read-write; every key made before this was read-write.
+        await db.schema
+          .alterTable('api_keys')
+          .addColumn('access', 'text', (c) => c.notNull().defaultTo('write'))
+          .execute();
+        // The audit log is append-only for every client of the database, not only for the API.
+        if (dialect === 'postgres') {
+          await sql`create or replace function switchyard_audit_append_only() returns trigger
+            language plpgsql as $$ begin raise exception 'audit_log is append-only'; end $$`.execute(db);
+          await sql`create trigger audit_log_append_only before update or delete on audit_log
+            for each row execute function switchyard_audit_append_only()`.execute(db);
+        } else {
+          for (const operation of ['update', 'delete']) {
+            await sql
+              .raw(
+                `create trigger audit_log_no_${operation} before ${operation} on audit_log
+                 begin select raise(abort, 'audit_log is append-only'); end`,
+              )
+              .execute(db);
+          }
+        }
+      },
+    },
   };
 }
 

@@ -17,7 +17,45 @@ export interface Database {
     created_at: number;
     revoked_at: number | null;
     last_used_at: number | null;
+    /** Console keys: `read` (viewer) or `write`; server and client keys ignore it. */
+    access: Generated<'read' | 'write'>;
   };
+  /** People who sign in to the console. */
+  users: {
+    id: string;
+    /** Lower-cased. */
+    email: string;
+    name: string;
+    role: 'admin' | 'editor' | 'viewer';
+    /** `scrypt$N$r$p$salt$hash` (security/passwords.ts); never the password. */
+    password_hash: string;
+    created_at: number;
+    disabled_at: number | null;
+  };
+  /** Console sign-ins: the cookie holds a random secret, only its SHA-256 is stored. */
+  sessions: { id_hash: string; user_id: string; created_at: number; expires_at: number };
+  /** Who may change an environment's configuration, and whether a second person must approve. */
+  environment_policies: { environment: string; min_role: 'editor' | 'admin'; require_approval: number };
+  /** A configuration change waiting for, or past, review by a second person. */
+  change_requests: {
+    id: Generated<number>;
+    /** Storage kind of the object, e.g. `gate`. */
+    kind: string;
+    name: string;
+    /** `create`, `update`, `revert`, or `action:<name>`. */
+    operation: string;
+    /** JSON of the request body the operation takes. */
+    body: string;
+    expected_version: number | null;
+    reason: string | null;
+    status: 'pending' | 'approved' | 'rejected' | 'applied';
+    requested_by: string;
+    requested_at: number;
+    reviewed_by: string | null;
+    reviewed_at: number | null;
+    applied_version: number | null;
+  };
+  settings: { name: string; value: string };
   /** The current version of every authored object (gates now; configs, experiments... later). */
   entities: {
     kind: string;
