@@ -1,12 +1,13 @@
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import type { DynamicConfig, Environment } from '../api/types.js';
 import { useApi, useMutation, useResource } from '../api/use-api.js';
+import { ApiForm } from '../components/api-form.js';
 import { ConfirmDialog } from '../components/confirm-dialog.js';
-import { FieldErrors, focusFirstInvalid } from '../components/field-errors.js';
+import { byNewest, ChangedCell, DataTable, NameCell } from '../components/data-table.js';
 import { JsonTextarea, parseJsonObject } from '../components/json-editor.js';
 import { QuickCreate } from '../components/quick-create.js';
-import { EmptyState, ErrorBanner, Loaded } from '../components/status.js';
-import { formatDateTime, formatRelative } from '../format.js';
+import { EmptyState, Loaded } from '../components/status.js';
+import { formatRelative } from '../format.js';
 import { useConditionSuggestions } from '../gates/gate-page.js';
 import { HistoryPanel } from '../gates/history-panel.js';
 import { fromApiRule, type RuleDraft, RulesEditor, toApiRule } from '../gates/rules-editor.js';
@@ -26,37 +27,28 @@ export function ConfigsPage() {
           list.length === 0 ? (
             <EmptyState title="No dynamic configs yet" />
           ) : (
-            <table className="table" aria-label="Dynamic configs">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Rules</th>
-                  <th scope="col">Default value</th>
-                  <th scope="col">Last change</th>
+            <DataTable
+              label="Dynamic configs"
+              columns={['Name', 'Status', 'Rules', 'Default value', 'Last change']}
+            >
+              {[...list].sort(byNewest).map((config) => (
+                <tr key={config.name}>
+                  <NameCell
+                    name={config.name}
+                    to={`/configs/${encodeURIComponent(config.name)}`}
+                    description={config.description}
+                  />
+                  <td>
+                    <span className={`badge ${config.enabled ? 'on' : 'off'}`}>
+                      {config.enabled ? 'On' : 'Off'}
+                    </span>
+                  </td>
+                  <td>{config.rules.length}</td>
+                  <td className="json-cell">{JSON.stringify(config.defaultValue)}</td>
+                  <ChangedCell at={config.updatedAt} />
                 </tr>
-              </thead>
-              <tbody>
-                {[...list]
-                  .sort((a, b) => b.updatedAt - a.updatedAt)
-                  .map((config) => (
-                    <tr key={config.name}>
-                      <th scope="row">
-                        <Link to={`/configs/${encodeURIComponent(config.name)}`}>{config.name}</Link>
-                        {config.description && <div className="row-description">{config.description}</div>}
-                      </th>
-                      <td>
-                        <span className={`badge ${config.enabled ? 'on' : 'off'}`}>
-                          {config.enabled ? 'On' : 'Off'}
-                        </span>
-                      </td>
-                      <td>{config.rules.length}</td>
-                      <td className="json-cell">{JSON.stringify(config.defaultValue)}</td>
-                      <td title={formatDateTime(config.updatedAt)}>{formatRelative(config.updatedAt)}</td>
-                    </tr>
-                  ))}
-              </tbody>
-            </table>
+              ))}
+            </DataTable>
           )
         }
       </Loaded>
@@ -159,45 +151,35 @@ function ConfigEditor({
   const suggestions = useConditionSuggestions(rules);
   const invalid =
     !parseJsonObject(defaultValue).ok || rules.some((rule) => !parseJsonObject(rule.value ?? '{}').ok);
-  const save = useMutation(async () => {
-    const parsed = parseJsonObject(defaultValue);
-    return api.patch<DynamicConfig>(
-      `/configs/${encodeURIComponent(config.name)}`,
-      { defaultValue: parsed.ok ? parsed.value : {}, rules: rules.map(toApiRule) },
-      config.version,
-    );
-  });
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    const updated = await save.run();
-    if (updated) onSaved(updated);
-    else focusFirstInvalid();
-  };
   return (
-    <form onSubmit={submit} aria-label="Config value and rules">
-      <FieldErrors error={save.error}>
-        <JsonTextarea
-          label="Default value (JSON object)"
-          path="defaultValue"
-          value={defaultValue}
-          onChange={setDefaultValue}
-        />
-        <h2>Rules</h2>
-        <RulesEditor
-          rules={rules}
-          onChange={setRules}
-          environments={environments}
-          suggestions={suggestions}
-          withValue
-        />
-      </FieldErrors>
-      <ErrorBanner error={save.error} title="Not saved" />
-      <div className="save-bar">
-        <button type="submit" className="primary" disabled={save.pending || invalid}>
-          {save.pending ? 'Saving…' : 'Save config'}
-        </button>
-        {invalid && <span className="field-error">Fix the JSON before saving.</span>}
-      </div>
-    </form>
+    <ApiForm
+      label="Config value and rules"
+      submitLabel="Save config"
+      blocked={invalid ? 'Fix the JSON before saving.' : undefined}
+      send={() => {
+        const parsed = parseJsonObject(defaultValue);
+        return api.patch<DynamicConfig>(
+          `/configs/${encodeURIComponent(config.name)}`,
+          { defaultValue: parsed.ok ? parsed.value : {}, rules: rules.map(toApiRule) },
+          config.version,
+        );
+      }}
+      onDone={onSaved}
+    >
+      <JsonTextarea
+        label="Default value (JSON object)"
+        path="defaultValue"
+        value={defaultValue}
+        onChange={setDefaultValue}
+      />
+      <h2>Rules</h2>
+      <RulesEditor
+        rules={rules}
+        onChange={setRules}
+        environments={environments}
+        suggestions={suggestions}
+        withValue
+      />
+    </ApiForm>
   );
 }

@@ -1,10 +1,12 @@
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import type { Experiment, Layer } from '../api/types.js';
-import { useApi, useMutation, useResource } from '../api/use-api.js';
-import { Field, FieldErrors, focusFirstInvalid } from '../components/field-errors.js';
+import { useApi, useResource } from '../api/use-api.js';
+import { ApiForm } from '../components/api-form.js';
+import { byName, ChangedCell, DataTable, NameCell } from '../components/data-table.js';
 import { JsonTextarea, parseJsonObject } from '../components/json-editor.js';
-import { EmptyState, ErrorBanner, Loaded } from '../components/status.js';
-import { formatDateTime, formatRelative } from '../format.js';
+import { EmptyState, Loaded } from '../components/status.js';
+import { TextField } from '../components/text-field.js';
+import { formatRelative } from '../format.js';
 import { Link, navigate } from '../router.js';
 
 const layerPath = (name: string) => `/layers/${encodeURIComponent(name)}`;
@@ -27,37 +29,22 @@ export function LayersPage() {
               <p>Create one above, then choose it when creating an experiment.</p>
             </EmptyState>
           ) : (
-            <table className="table" aria-label="Layers">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Parameters</th>
-                  <th scope="col">Unit type</th>
-                  <th scope="col">Last change</th>
+            <DataTable label="Layers" columns={['Name', 'Parameters', 'Unit type', 'Last change']}>
+              {[...list].sort(byName).map((layer) => (
+                <tr key={layer.name}>
+                  <NameCell name={layer.name} to={layerPath(layer.name)} description={layer.description} />
+                  <td>
+                    {Object.keys(layer.defaultValue).length === 0 ? (
+                      <span className="muted">none</span>
+                    ) : (
+                      Object.keys(layer.defaultValue).map((key) => <code key={key}>{key} </code>)
+                    )}
+                  </td>
+                  <td>{layer.idType}</td>
+                  <ChangedCell at={layer.updatedAt} />
                 </tr>
-              </thead>
-              <tbody>
-                {[...list]
-                  .sort((a, b) => a.name.localeCompare(b.name))
-                  .map((layer) => (
-                    <tr key={layer.name}>
-                      <th scope="row">
-                        <Link to={layerPath(layer.name)}>{layer.name}</Link>
-                        {layer.description && <div className="row-description">{layer.description}</div>}
-                      </th>
-                      <td>
-                        {Object.keys(layer.defaultValue).length === 0 ? (
-                          <span className="muted">none</span>
-                        ) : (
-                          Object.keys(layer.defaultValue).map((key) => <code key={key}>{key} </code>)
-                        )}
-                      </td>
-                      <td>{layer.idType}</td>
-                      <td title={formatDateTime(layer.updatedAt)}>{formatRelative(layer.updatedAt)}</td>
-                    </tr>
-                  ))}
-              </tbody>
-            </table>
+              ))}
+            </DataTable>
           )
         }
       </Loaded>
@@ -70,67 +57,50 @@ function NewLayerForm() {
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
   const [defaultValue, setDefaultValue] = useState('{}');
-  const invalid = !parseJsonObject(defaultValue).ok;
-  const create = useMutation(async () => {
-    const parsed = parseJsonObject(defaultValue);
-    if (!parsed.ok) throw new Error(`Parameters ${parsed.error}`);
-    return api.post<Layer>('/layers', {
-      name: name.trim(),
-      ...(description.trim() && { description: description.trim() }),
-      defaultValue: parsed.value,
-    });
-  });
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    if (invalid) {
-      focusFirstInvalid();
-      return;
-    }
-    const created = await create.run();
-    if (created) navigate(layerPath(created.name));
-    else focusFirstInvalid();
-  };
+  const parsed = parseJsonObject(defaultValue);
   return (
-    <form className="card" onSubmit={submit} aria-label="New layer">
-      <FieldErrors error={create.error}>
-        <div className="form-grid">
-          <Field label="New layer name" path="name">
-            {(props) => (
-              <input
-                {...props}
-                required
-                spellCheck={false}
-                value={name}
-                onChange={(event) => setName(event.target.value)}
-              />
-            )}
-          </Field>
-          <Field label="Description" path="description" className="field-grow">
-            {(props) => (
-              <input
-                {...props}
-                value={description}
-                onChange={(event) => setDescription(event.target.value)}
-              />
-            )}
-          </Field>
-        </div>
-        <JsonTextarea
-          label="Parameters and their defaults (JSON object)"
-          path="defaultValue"
-          value={defaultValue}
-          onChange={setDefaultValue}
-          rows={4}
+    <ApiForm
+      label="New layer"
+      className="card"
+      bar="button-row"
+      submitLabel="Create layer"
+      pendingLabel="Creating…"
+      errorTitle="The layer was not created"
+      blocked={parsed.ok ? undefined : 'Fix the JSON before creating.'}
+      send={() =>
+        api.post<Layer>('/layers', {
+          name: name.trim(),
+          ...(description.trim() && { description: description.trim() }),
+          defaultValue: parsed.ok ? parsed.value : {},
+        })
+      }
+      onDone={(created) => navigate(layerPath(created.name))}
+    >
+      <div className="form-grid">
+        <TextField
+          label="New layer name"
+          path="name"
+          required
+          spellCheck={false}
+          value={name}
+          onChange={setName}
         />
-      </FieldErrors>
-      <ErrorBanner error={create.error} title="The layer was not created" />
-      <div className="button-row">
-        <button type="submit" className="primary" disabled={create.pending || invalid}>
-          Create layer
-        </button>
-        {invalid && <span className="field-error">Fix the JSON before creating.</span>}
+        <TextField
+          label="Description"
+          path="description"
+          className="field-grow"
+          value={description}
+          onChange={setDescription}
+        />
       </div>
-    </form>
+      <JsonTextarea
+        label="Parameters and their defaults (JSON object)"
+        path="defaultValue"
+        value={defaultValue}
+        onChange={setDefaultValue}
+        rows={4}
+      />
+    </ApiForm>
   );
 }
 
@@ -161,38 +131,30 @@ export function LayerPage({ name }: { name: string }) {
                   </p>
                 </EmptyState>
               ) : (
-                <table className="table" aria-label={`Experiments in ${data.name}`}>
-                  <thead>
-                    <tr>
-                      <th scope="col">Experiment</th>
-                      <th scope="col">Status</th>
-                      <th scope="col">Allocation</th>
-                      <th scope="col">Parameters set</th>
+                <DataTable
+                  label={`Experiments in ${data.name}`}
+                  columns={['Experiment', 'Status', 'Allocation', 'Parameters set']}
+                >
+                  {members.map((experiment) => (
+                    <tr key={experiment.name}>
+                      <NameCell
+                        name={experiment.name}
+                        to={`/experiments/${encodeURIComponent(experiment.name)}`}
+                      />
+                      <td>
+                        <span className="badge">{experiment.status}</span>
+                      </td>
+                      <td>{experiment.allocationPercent}%</td>
+                      <td>
+                        {[...new Set(experiment.groups.flatMap((g) => Object.keys(g.parameters)))].map(
+                          (key) => (
+                            <code key={key}>{key} </code>
+                          ),
+                        )}
+                      </td>
                     </tr>
-                  </thead>
-                  <tbody>
-                    {members.map((experiment) => (
-                      <tr key={experiment.name}>
-                        <th scope="row">
-                          <Link to={`/experiments/${encodeURIComponent(experiment.name)}`}>
-                            {experiment.name}
-                          </Link>
-                        </th>
-                        <td>
-                          <span className="badge">{experiment.status}</span>
-                        </td>
-                        <td>{experiment.allocationPercent}%</td>
-                        <td>
-                          {[...new Set(experiment.groups.flatMap((g) => Object.keys(g.parameters)))].map(
-                            (key) => (
-                              <code key={key}>{key} </code>
-                            ),
-                          )}
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
+                  ))}
+                </DataTable>
               );
             }}
           </Loaded>
@@ -205,39 +167,27 @@ export function LayerPage({ name }: { name: string }) {
 function LayerEditor({ layer, onSaved }: { layer: Layer; onSaved: (layer: Layer) => void }) {
   const api = useApi();
   const [defaultValue, setDefaultValue] = useState(() => JSON.stringify(layer.defaultValue, null, 2));
-  const invalid = !parseJsonObject(defaultValue).ok;
-  const save = useMutation(async () => {
-    const parsed = parseJsonObject(defaultValue);
-    if (!parsed.ok) throw new Error(`Parameters ${parsed.error}`);
-    return api.patch<Layer>(layerPath(layer.name), { defaultValue: parsed.value }, layer.version);
-  });
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    if (invalid) {
-      focusFirstInvalid();
-      return;
-    }
-    const updated = await save.run();
-    if (updated) onSaved(updated);
-    else focusFirstInvalid();
-  };
+  const parsed = parseJsonObject(defaultValue);
   return (
-    <form onSubmit={submit} aria-label="Layer parameters">
-      <FieldErrors error={save.error}>
-        <JsonTextarea
-          label="Parameters and their defaults (JSON object)"
-          path="defaultValue"
-          value={defaultValue}
-          onChange={setDefaultValue}
-        />
-      </FieldErrors>
-      <ErrorBanner error={save.error} title="Not saved" />
-      <div className="save-bar">
-        <button type="submit" className="primary" disabled={save.pending || invalid}>
-          {save.pending ? 'Saving…' : 'Save parameters'}
-        </button>
-        {invalid && <span className="field-error">Fix the JSON before saving.</span>}
-      </div>
-    </form>
+    <ApiForm
+      label="Layer parameters"
+      submitLabel="Save parameters"
+      blocked={parsed.ok ? undefined : 'Fix the JSON before saving.'}
+      send={() =>
+        api.patch<Layer>(
+          layerPath(layer.name),
+          { defaultValue: parsed.ok ? parsed.value : {} },
+          layer.version,
+        )
+      }
+      onDone={onSaved}
+    >
+      <JsonTextarea
+        label="Parameters and their defaults (JSON object)"
+        path="defaultValue"
+        value={defaultValue}
+        onChange={setDefaultValue}
+      />
+    </ApiForm>
   );
 }

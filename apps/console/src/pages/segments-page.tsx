@@ -1,10 +1,12 @@
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import type { Environment, IdList, Segment } from '../api/types.js';
-import { useApi, useMutation, useResource } from '../api/use-api.js';
-import { Field, FieldErrors, focusFirstInvalid } from '../components/field-errors.js';
+import { useApi, useResource } from '../api/use-api.js';
+import { ApiForm } from '../components/api-form.js';
+import { byName, ChangedCell, DataTable, NameCell } from '../components/data-table.js';
 import { QuickCreate } from '../components/quick-create.js';
-import { EmptyState, ErrorBanner, Loaded } from '../components/status.js';
-import { formatDateTime, formatRelative } from '../format.js';
+import { EmptyState, Loaded } from '../components/status.js';
+import { SelectField, TextField } from '../components/text-field.js';
+import { formatRelative } from '../format.js';
 import { useConditionSuggestions } from '../gates/gate-page.js';
 import { HistoryPanel } from '../gates/history-panel.js';
 import { fromApiRule, type RuleDraft, RulesEditor, toApiRule } from '../gates/rules-editor.js';
@@ -25,33 +27,20 @@ export function SegmentsPage() {
           list.length === 0 ? (
             <EmptyState title="No segments yet" />
           ) : (
-            <table className="table" aria-label="Segments">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Members</th>
-                  <th scope="col">Unit type</th>
-                  <th scope="col">Last change</th>
+            <DataTable label="Segments" columns={['Name', 'Members', 'Unit type', 'Last change']}>
+              {[...list].sort(byName).map((segment) => (
+                <tr key={segment.name}>
+                  <NameCell
+                    name={segment.name}
+                    to={`/segments/${encodeURIComponent(segment.name)}`}
+                    description={segment.description}
+                  />
+                  <td>{segment.idList ? `ID list ${segment.idList}` : `${segment.rules.length} rule(s)`}</td>
+                  <td>{segment.idType}</td>
+                  <ChangedCell at={segment.updatedAt} />
                 </tr>
-              </thead>
-              <tbody>
-                {[...list]
-                  .sort((a, b) => a.name.localeCompare(b.name))
-                  .map((segment) => (
-                    <tr key={segment.name}>
-                      <th scope="row">
-                        <Link to={`/segments/${encodeURIComponent(segment.name)}`}>{segment.name}</Link>
-                        {segment.description && <div className="row-description">{segment.description}</div>}
-                      </th>
-                      <td>
-                        {segment.idList ? `ID list ${segment.idList}` : `${segment.rules.length} rule(s)`}
-                      </td>
-                      <td>{segment.idType}</td>
-                      <td title={formatDateTime(segment.updatedAt)}>{formatRelative(segment.updatedAt)}</td>
-                    </tr>
-                  ))}
-              </tbody>
-            </table>
+              ))}
+            </DataTable>
           )
         }
       </Loaded>
@@ -109,86 +98,71 @@ function SegmentEditor({
   const [description, setDescription] = useState(segment.description);
   const [rules, setRules] = useState<RuleDraft[]>(() => segment.rules.map(fromApiRule));
   const suggestions = useConditionSuggestions(rules);
-  const save = useMutation(async () =>
-    api.patch<Segment>(
-      `/segments/${encodeURIComponent(segment.name)}`,
-      {
-        description,
-        idType,
-        idList: mode === 'idList' ? idList || null : null,
-        rules: rules.map(toApiRule),
-      },
-      segment.version,
-    ),
-  );
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    const updated = await save.run();
-    if (updated) onSaved(updated);
-    else focusFirstInvalid();
-  };
   return (
-    <form onSubmit={submit} aria-label="Segment members">
-      <FieldErrors error={save.error}>
-        <div className="form-grid">
-          <Field label="Description" path="description">
-            {(props) => (
-              <input {...props} value={description} onChange={(e) => setDescription(e.target.value)} />
-            )}
-          </Field>
-          <Field label="Unit type" path="idType">
-            {(props) => <input {...props} value={idType} onChange={(e) => setIdType(e.target.value)} />}
-          </Field>
-        </div>
-        <fieldset>
-          <legend>Members</legend>
-          <label className="inline">
-            <input
-              type="radio"
-              name="segment-mode"
-              checked={mode === 'rules'}
-              onChange={() => setMode('rules')}
-            />
-            Users matching rules
-          </label>
-          <label className="inline">
-            <input
-              type="radio"
-              name="segment-mode"
-              checked={mode === 'idList'}
-              onChange={() => setMode('idList')}
-            />
-            The IDs in an ID list
-          </label>
-        </fieldset>
-        {mode === 'idList' ? (
-          <Field label="ID list" path="idList" hint="Upload lists on the ID lists page">
-            {(props) => (
-              <select {...props} value={idList} onChange={(e) => setIdList(e.target.value)}>
-                <option value="">Choose a list</option>
-                {(idLists.data?.idLists ?? []).map((list) => (
-                  <option key={list.name} value={list.name}>
-                    {list.name} ({list.entryCount} IDs)
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
-        ) : (
-          <RulesEditor
-            rules={rules}
-            onChange={setRules}
-            environments={environments}
-            suggestions={suggestions}
-          />
-        )}
-      </FieldErrors>
-      <ErrorBanner error={save.error} title="Not saved" />
-      <div className="save-bar">
-        <button type="submit" className="primary" disabled={save.pending}>
-          {save.pending ? 'Saving…' : 'Save segment'}
-        </button>
+    <ApiForm
+      label="Segment members"
+      submitLabel="Save segment"
+      send={() =>
+        api.patch<Segment>(
+          `/segments/${encodeURIComponent(segment.name)}`,
+          {
+            description,
+            idType,
+            idList: mode === 'idList' ? idList || null : null,
+            rules: rules.map(toApiRule),
+          },
+          segment.version,
+        )
+      }
+      onDone={onSaved}
+    >
+      <div className="form-grid">
+        <TextField label="Description" path="description" value={description} onChange={setDescription} />
+        <TextField label="Unit type" path="idType" value={idType} onChange={setIdType} />
       </div>
-    </form>
+      <fieldset>
+        <legend>Members</legend>
+        <label className="inline">
+          <input
+            type="radio"
+            name="segment-mode"
+            checked={mode === 'rules'}
+            onChange={() => setMode('rules')}
+          />
+          Users matching rules
+        </label>
+        <label className="inline">
+          <input
+            type="radio"
+            name="segment-mode"
+            checked={mode === 'idList'}
+            onChange={() => setMode('idList')}
+          />
+          The IDs in an ID list
+        </label>
+      </fieldset>
+      {mode === 'idList' ? (
+        <SelectField
+          label="ID list"
+          path="idList"
+          hint="Upload lists on the ID lists page"
+          value={idList}
+          onChange={setIdList}
+          options={[
+            ['', 'Choose a list'],
+            ...(idLists.data?.idLists ?? []).map(
+              (list) => [list.name, `${list.name} (${list.entryCount} IDs)`] as const,
+            ),
+          ]}
+        />
+      ) : (
+        <RulesEditor
+          rules={rules}
+          onChange={setRules}
+          environments={environments}
+          suggestions={suggestions}
+        />
+      )}
+    </ApiForm>
   );
 }

@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
+import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Webhook } from '../api/types.js';
 import { fakeApi } from '../test/fake-api.js';
@@ -132,5 +132,71 @@ describe('WebhooksPage', () => {
     await waitFor(() => expect(api.writes()).toHaveLength(1));
     expect(api.writes()[0]?.body).toEqual({ enabled: false });
     expect(api.writes()[0]?.headers['if-match']).toBe('"1"');
+  });
+
+  it('edits a webhook in place: URL, format, events and enabled, with If-Match', async () => {
+    let list = [hook];
+    const api = fakeApi({
+      'GET /webhooks': () => ({ body: { webhooks: list } }),
+      'PATCH /webhooks/alerts': (call) => {
+        list = [{ ...hook, ...(call.body as object), version: 2 }];
+        return { body: list[0] };
+      },
+    });
+    renderWithApi(<WebhooksPage />);
+    fireEvent.click(await screen.findByRole('button', { name: 'Edit alerts' }));
+    const form = screen.getByRole('form', { name: 'Edit webhook alerts' });
+    const inForm = within(form);
+    expect((inForm.getByLabelText('URL') as HTMLInputElement).value).toBe('https://example.test/hook');
+    fireEvent.change(inForm.getByLabelText('URL'), { target: { value: 'https://hooks.slack.test/x' } });
+    fireEvent.change(inForm.getByLabelText('Format'), { target: { value: 'slack' } });
+    fireEvent.change(inForm.getByLabelText('Events'), { target: { value: 'guardrail.*, topline.alert' } });
+    fireEvent.click(inForm.getByLabelText(/Enabled/));
+    fireEvent.click(inForm.getByRole('button', { name: 'Save webhook' }));
+
+    await waitFor(() => expect(screen.queryByRole('form', { name: 'Edit webhook alerts' })).toBeNull());
+    expect(api.writes()).toHaveLength(1);
+    expect(api.writes()[0]?.method).toBe('PATCH');
+    expect(api.writes()[0]?.headers['if-match']).toBe('"1"');
+    expect(api.writes()[0]?.body).toEqual({
+      url: 'https://hooks.slack.test/x',
+      format: 'slack',
+      events: ['guardrail.*', 'topline.alert'],
+      enabled: false,
+    });
+    // The list shows what the server answered.
+    expect(await screen.findByText('https://hooks.slack.test/x')).toBeTruthy();
+    expect(screen.getByText('disabled')).toBeTruthy();
+  });
+
+  it('keeps the edit open and puts an API error next to the field it names', async () => {
+    fakeApi({
+      'GET /webhooks': { body: { webhooks: [hook] } },
+      'PATCH /webhooks/alerts': {
+        status: 400,
+        body: {
+          error: {
+            code: 'invalid_request',
+            message: 'body.events.0: "*", an event type such as "guardrail.rollback", or a prefix',
+            details: { field: 'body.events.0' },
+          },
+        },
+      },
+    });
+    renderWithApi(<WebhooksPage />);
+    fireEvent.click(await screen.findByRole('button', { name: 'Edit alerts' }));
+    const form = within(screen.getByRole('form', { name: 'Edit webhook alerts' }));
+    fireEvent.change(form.getByLabelText('Events'), { target: { value: 'Not An Event' } });
+    fireEvent.click(form.getByRole('button', { name: 'Save webhook' }));
+    const events = form.getByLabelText('Events');
+    await waitFor(() => expect(events.getAttribute('aria-invalid')).toBe('true'));
+    expect(
+      document.getElementById(events.getAttribute('aria-describedby')?.split(' ').pop() ?? '')?.textContent,
+    ).toBe('"*", an event type such as "guardrail.rollback", or a prefix');
+    expect(form.getByLabelText('URL').getAttribute('aria-invalid')).toBeNull();
+    expect(screen.getByRole('alert').textContent).toContain('invalid_request');
+
+    fireEvent.click(form.getByRole('button', { name: 'Cancel' }));
+    expect(screen.queryByRole('form', { name: 'Edit webhook alerts' })).toBeNull();
   });
 });

@@ -1,10 +1,11 @@
-import { type FormEvent, useState } from 'react';
+import { type ReactNode, useEffect, useRef, useState } from 'react';
 import type { Webhook, WebhookDelivery, WebhookFormat } from '../api/types.js';
 import { useApi, useMutation, useResource } from '../api/use-api.js';
+import { ApiForm } from '../components/api-form.js';
 import { ConfirmDialog } from '../components/confirm-dialog.js';
-import { Field, FieldErrors, focusFirstInvalid } from '../components/field-errors.js';
+import { byName, ChangedCell, DataTable, NameCell } from '../components/data-table.js';
 import { EmptyState, ErrorBanner, Loaded } from '../components/status.js';
-import { formatDateTime, formatRelative } from '../format.js';
+import { SelectField, TextField } from '../components/text-field.js';
 
 const webhookPath = (name: string) => `/webhooks/${encodeURIComponent(name)}`;
 
@@ -35,6 +36,7 @@ export function WebhooksPage() {
   const [created, setCreated] = useState<Created | null>(null);
   const [toggling, setToggling] = useState<Webhook | null>(null);
   const [deleting, setDeleting] = useState<Webhook | null>(null);
+  const [editing, setEditing] = useState<Webhook | null>(null);
   const [open, setOpen] = useState<string | null>(null);
   const [outcome, setOutcome] = useState<TestOutcome | null>(null);
 
@@ -89,90 +91,102 @@ export function WebhooksPage() {
               <p>Add one above to hear about rollbacks and alerts in Slack or your own service.</p>
             </EmptyState>
           ) : (
-            <table className="table" aria-label="Webhooks">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Format</th>
-                  <th scope="col">Events</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
+            <DataTable
+              label="Webhooks"
+              columns={[
+                'Name',
+                'Format',
+                'Events',
+                'Status',
+                <span key="actions" className="visually-hidden">
+                  Actions
+                </span>,
+              ]}
+            >
+              {[...list].sort(byName).map((webhook) => (
+                <tr key={webhook.name}>
+                  <NameCell name={webhook.name} description={webhook.url} />
+                  <td>{webhook.format}</td>
+                  <td>
+                    {webhook.events.map((event) => (
+                      <code key={event}>{event} </code>
+                    ))}
+                  </td>
+                  <td>
+                    <span className={`badge ${webhook.enabled ? 'on' : 'off'}`}>
+                      {webhook.enabled ? 'enabled' : 'disabled'}
+                    </span>
+                  </td>
+                  <td className="button-row">
+                    <button
+                      type="button"
+                      className="small"
+                      disabled={test.pending}
+                      onClick={async () => {
+                        setOutcome(null);
+                        const result = await test.run(webhook.name);
+                        if (result) {
+                          setOutcome(result);
+                          setOpen(webhook.name);
+                        }
+                      }}
+                    >
+                      Send test
+                      <span className="visually-hidden"> to {webhook.name}</span>
+                    </button>
+                    <button
+                      type="button"
+                      className="small"
+                      aria-expanded={open === webhook.name}
+                      onClick={() => setOpen(open === webhook.name ? null : webhook.name)}
+                    >
+                      Deliveries
+                      <span className="visually-hidden"> of {webhook.name}</span>
+                    </button>
+                    <button type="button" className="small" onClick={() => setEditing(webhook)}>
+                      Edit
+                      <span className="visually-hidden"> {webhook.name}</span>
+                    </button>
+                    <button
+                      type="button"
+                      className="small"
+                      onClick={() => {
+                        toggle.clear();
+                        setToggling(webhook);
+                      }}
+                    >
+                      {webhook.enabled ? 'Disable' : 'Enable'}
+                      <span className="visually-hidden"> {webhook.name}</span>
+                    </button>
+                    <button
+                      type="button"
+                      className="small danger-text"
+                      onClick={() => {
+                        remove.clear();
+                        setDeleting(webhook);
+                      }}
+                    >
+                      Delete
+                      <span className="visually-hidden"> {webhook.name}</span>
+                    </button>
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {[...list]
-                  .sort((a, b) => a.name.localeCompare(b.name))
-                  .map((webhook) => (
-                    <tr key={webhook.name}>
-                      <th scope="row">
-                        {webhook.name}
-                        <div className="muted small">{webhook.url}</div>
-                      </th>
-                      <td>{webhook.format}</td>
-                      <td>
-                        {webhook.events.map((event) => (
-                          <code key={event}>{event} </code>
-                        ))}
-                      </td>
-                      <td>
-                        <span className={`badge ${webhook.enabled ? 'on' : 'off'}`}>
-                          {webhook.enabled ? 'enabled' : 'disabled'}
-                        </span>
-                      </td>
-                      <td className="button-row">
-                        <button
-                          type="button"
-                          className="small"
-                          disabled={test.pending}
-                          onClick={async () => {
-                            setOutcome(null);
-                            const result = await test.run(webhook.name);
-                            if (result) {
-                              setOutcome(result);
-                              setOpen(webhook.name);
-                            }
-                          }}
-                        >
-                          Send test to {webhook.name}
-                        </button>
-                        <button
-                          type="button"
-                          className="small"
-                          aria-expanded={open === webhook.name}
-                          onClick={() => setOpen(open === webhook.name ? null : webhook.name)}
-                        >
-                          Deliveries of {webhook.name}
-                        </button>
-                        <button
-                          type="button"
-                          className="small"
-                          onClick={() => {
-                            toggle.clear();
-                            setToggling(webhook);
-                          }}
-                        >
-                          {webhook.enabled ? 'Disable' : 'Enable'} {webhook.name}
-                        </button>
-                        <button
-                          type="button"
-                          className="small danger-text"
-                          onClick={() => {
-                            remove.clear();
-                            setDeleting(webhook);
-                          }}
-                        >
-                          Delete {webhook.name}
-                        </button>
-                      </td>
-                    </tr>
-                  ))}
-              </tbody>
-            </table>
+              ))}
+            </DataTable>
           )
         }
       </Loaded>
+      {editing && (
+        <EditWebhookForm
+          key={editing.name}
+          webhook={editing}
+          onCancel={() => setEditing(null)}
+          onSaved={() => {
+            setEditing(null);
+            void webhooks.reload();
+          }}
+        />
+      )}
       {open && <Deliveries key={`${open}-${outcome?.delivery.id ?? ''}`} name={open} />}
       {toggling && (
         <ConfirmDialog
@@ -207,6 +221,7 @@ export function WebhooksPage() {
           onConfirm={async () => {
             if (await remove.run(deleting)) {
               if (open === deleting.name) setOpen(null);
+              if (editing?.name === deleting.name) setEditing(null);
               setDeleting(null);
               void webhooks.reload();
             }
@@ -219,87 +234,156 @@ export function WebhooksPage() {
   );
 }
 
+interface WebhookDraft {
+  url: string;
+  format: WebhookFormat;
+  /** As typed: comma- or space-separated patterns. */
+  events: string;
+  enabled: boolean;
+}
+
+const FORMATS = [
+  ['json', 'JSON (signed)'],
+  ['slack', 'Slack message'],
+] as const;
+
+const bodyOf = (draft: WebhookDraft) => ({
+  url: draft.url.trim(),
+  format: draft.format,
+  events: parseEvents(draft.events),
+});
+
+/** What a webhook is made of, for creating one and for editing it. */
+function WebhookFields({
+  draft,
+  onChange,
+  name,
+  withEnabled = false,
+}: {
+  draft: WebhookDraft;
+  onChange: (draft: WebhookDraft) => void;
+  /** The name field, when creating. */
+  name?: ReactNode;
+  withEnabled?: boolean;
+}) {
+  const set = (changes: Partial<WebhookDraft>) => onChange({ ...draft, ...changes });
+  return (
+    <div className="form-grid">
+      {name}
+      <TextField
+        label="URL"
+        path="url"
+        className="field-grow"
+        type="url"
+        required
+        spellCheck={false}
+        placeholder="https://hooks.slack.com/services/…"
+        value={draft.url}
+        onChange={(url) => set({ url })}
+      />
+      <SelectField
+        label="Format"
+        path="format"
+        value={draft.format}
+        onChange={(format) => set({ format })}
+        options={FORMATS}
+      />
+      <TextField
+        label="Events"
+        path="events"
+        hint="Comma-separated: * (everything), a type such as guardrail.rollback, or a prefix such as release.*"
+        required
+        spellCheck={false}
+        value={draft.events}
+        onChange={(events) => set({ events })}
+      />
+      {withEnabled && (
+        <label className="inline checkbox-field">
+          <input
+            type="checkbox"
+            checked={draft.enabled}
+            onChange={(e) => set({ enabled: e.target.checked })}
+          />
+          Enabled: send notifications to it
+        </label>
+      )}
+    </div>
+  );
+}
+
+const NEW_WEBHOOK: WebhookDraft = { url: '', format: 'json', events: '*', enabled: true };
+
 function NewWebhookForm({ onCreated }: { onCreated: (webhook: Created) => void }) {
   const api = useApi();
   const [name, setName] = useState('');
-  const [url, setUrl] = useState('');
-  const [format, setFormat] = useState<WebhookFormat>('json');
-  const [events, setEvents] = useState('*');
-  const create = useMutation(async () =>
-    api.post<Created>('/webhooks', {
-      name: name.trim(),
-      url: url.trim(),
-      format,
-      events: parseEvents(events),
-    }),
-  );
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    const webhook = await create.run();
-    if (webhook) {
-      setName('');
-      setUrl('');
-      onCreated(webhook);
-    } else focusFirstInvalid();
-  };
+  const [draft, setDraft] = useState(NEW_WEBHOOK);
   return (
-    <form className="card" onSubmit={submit} aria-label="New webhook">
-      <FieldErrors error={create.error}>
-        <div className="form-grid">
-          <Field label="Name" path="name">
-            {(props) => (
-              <input
-                {...props}
-                required
-                spellCheck={false}
-                value={name}
-                onChange={(e) => setName(e.target.value)}
-              />
-            )}
-          </Field>
-          <Field label="URL" path="url" className="field-grow">
-            {(props) => (
-              <input
-                {...props}
-                type="url"
-                required
-                spellCheck={false}
-                placeholder="https://hooks.slack.com/services/…"
-                value={url}
-                onChange={(e) => setUrl(e.target.value)}
-              />
-            )}
-          </Field>
-          <Field label="Format" path="format">
-            {(props) => (
-              <select {...props} value={format} onChange={(e) => setFormat(e.target.value as WebhookFormat)}>
-                <option value="json">JSON (signed)</option>
-                <option value="slack">Slack message</option>
-              </select>
-            )}
-          </Field>
-          <Field
-            label="Events"
-            path="events"
-            hint="Comma-separated: * (everything), a type such as guardrail.rollback, or a prefix such as release.*"
-          >
-            {(props) => (
-              <input
-                {...props}
-                required
-                spellCheck={false}
-                value={events}
-                onChange={(e) => setEvents(e.target.value)}
-              />
-            )}
-          </Field>
-        </div>
-      </FieldErrors>
-      <ErrorBanner error={create.error} title="The webhook was not created" />
-      <button type="submit" className="primary" disabled={create.pending}>
-        Create webhook
-      </button>
-    </form>
+    <ApiForm
+      label="New webhook"
+      className="card"
+      bar="button-row"
+      submitLabel="Create webhook"
+      pendingLabel="Creating…"
+      errorTitle="The webhook was not created"
+      send={() => api.post<Created>('/webhooks', { name: name.trim(), ...bodyOf(draft) })}
+      onDone={(webhook) => {
+        setName('');
+        setDraft({ ...draft, url: '' });
+        onCreated(webhook);
+      }}
+    >
+      <WebhookFields
+        draft={draft}
+        onChange={setDraft}
+        name={
+          <TextField label="Name" path="name" required spellCheck={false} value={name} onChange={setName} />
+        }
+      />
+    </ApiForm>
+  );
+}
+
+/** Changes a webhook in place (its name is its identity: deliveries and the audit log refer to it). */
+function EditWebhookForm({
+  webhook,
+  onSaved,
+  onCancel,
+}: {
+  webhook: Webhook;
+  onSaved: (webhook: Webhook) => void;
+  onCancel: () => void;
+}) {
+  const api = useApi();
+  const [draft, setDraft] = useState<WebhookDraft>({ ...webhook, events: webhook.events.join(', ') });
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), []);
+  return (
+    <section className="card" aria-labelledby="edit-webhook-title">
+      <h2 id="edit-webhook-title" ref={heading} tabIndex={-1}>
+        Edit {webhook.name}
+      </h2>
+      <p className="muted small">The name cannot change; the signing secret stays the same.</p>
+      <ApiForm
+        label={`Edit webhook ${webhook.name}`}
+        bar="button-row"
+        submitLabel="Save webhook"
+        send={() =>
+          api.patch<Webhook>(
+            webhookPath(webhook.name),
+            { ...bodyOf(draft), enabled: draft.enabled },
+            webhook.version,
+          )
+        }
+        onDone={onSaved}
+        actions={
+          <button type="button" onClick={onCancel}>
+            Cancel
+          </button>
+        }
+      >
+        <WebhookFields draft={draft} onChange={setDraft} withEnabled />
+      </ApiForm>
+    </section>
   );
 }
 
@@ -346,37 +430,27 @@ function Deliveries({ name }: { name: string }) {
               <p>Send a test to see one.</p>
             </EmptyState>
           ) : (
-            <table className="table" aria-label={`Deliveries to ${name}`}>
-              <thead>
-                <tr>
-                  <th scope="col">Event</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Attempts</th>
-                  <th scope="col">Last response</th>
-                  <th scope="col">Created</th>
+            <DataTable
+              label={`Deliveries to ${name}`}
+              columns={['Event', 'Status', 'Attempts', 'Last response', 'Created']}
+            >
+              {list.map((delivery) => (
+                <tr key={delivery.id}>
+                  <NameCell name={<code>{delivery.type}</code>} />
+                  <td>
+                    <span className={`badge ${DELIVERY_CLASS[delivery.status]}`}>{delivery.status}</span>
+                  </td>
+                  <td>
+                    {delivery.attempts} / {delivery.maxAttempts}
+                  </td>
+                  <td>
+                    {delivery.lastStatusCode !== null && `HTTP ${delivery.lastStatusCode} `}
+                    {delivery.lastError && <span className="muted">{delivery.lastError}</span>}
+                  </td>
+                  <ChangedCell at={delivery.createdAt} />
                 </tr>
-              </thead>
-              <tbody>
-                {list.map((delivery) => (
-                  <tr key={delivery.id}>
-                    <th scope="row">
-                      <code>{delivery.type}</code>
-                    </th>
-                    <td>
-                      <span className={`badge ${DELIVERY_CLASS[delivery.status]}`}>{delivery.status}</span>
-                    </td>
-                    <td>
-                      {delivery.attempts} / {delivery.maxAttempts}
-                    </td>
-                    <td>
-                      {delivery.lastStatusCode !== null && `HTTP ${delivery.lastStatusCode} `}
-                      {delivery.lastError && <span className="muted">{delivery.lastError}</span>}
-                    </td>
-                    <td title={formatDateTime(delivery.createdAt)}>{formatRelative(delivery.createdAt)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </DataTable>
           )
         }
       </Loaded>
