@@ -115,6 +115,14 @@ export interface ExperimentGroup {
   parameters: JsonObject;
 }
 
+/** Units that always get a group (the team testing each variant), checked before allocation. */
+export interface ExperimentOverride {
+  group: string;
+  ids: string[];
+  /** Unit type of `ids`; the experiment's when absent. */
+  idType?: string;
+}
+
 export interface Experiment extends Versioned {
   hypothesis: string;
   idType: string;
@@ -123,6 +131,7 @@ export interface Experiment extends Versioned {
   targetingGate: string | null;
   layer: string | null;
   defaultValue: JsonObject;
+  overrides: ExperimentOverride[];
   status: ExperimentStatus;
   shippedGroup: string | null;
   startedAt: number | null;

@@ -1,19 +1,23 @@
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import type {
   Environment,
   Experiment,
   ExperimentGroup,
+  ExperimentOverride,
   Gate,
   JsonObject,
   Layer,
   Segment,
 } from '../api/types.js';
 import { useApi, useMutation, useResource } from '../api/use-api.js';
+import { ApiForm } from '../components/api-form.js';
 import { ConfirmDialog } from '../components/confirm-dialog.js';
-import { Field, FieldErrors, FieldMessage, focusFirstInvalid } from '../components/field-errors.js';
+import { byNewest, ChangedCell, DataTable, NameCell } from '../components/data-table.js';
+import { Field, FieldErrors, FieldMessage } from '../components/field-errors.js';
 import { JsonTextarea, parseJsonObject } from '../components/json-editor.js';
-import { EmptyState, ErrorBanner, Loaded } from '../components/status.js';
-import { formatDateTime, formatRelative } from '../format.js';
+import { EmptyState, Loaded } from '../components/status.js';
+import { SelectField, TextField } from '../components/text-field.js';
+import { formatDateTime } from '../format.js';
 import { HistoryPanel } from '../gates/history-panel.js';
 import { PulsePanel } from '../gates/pulse-panel.js';
 import { Link, navigate } from '../router.js';
@@ -45,48 +49,28 @@ export function ExperimentsPage() {
               </p>
             </EmptyState>
           ) : (
-            <table className="table" aria-label="Experiments">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Groups</th>
-                  <th scope="col">Allocation</th>
-                  <th scope="col">Layer</th>
-                  <th scope="col">Last change</th>
+            <DataTable
+              label="Experiments"
+              columns={['Name', 'Status', 'Groups', 'Allocation', 'Layer', 'Last change']}
+            >
+              {[...list].sort(byNewest).map((experiment) => (
+                <tr key={experiment.name}>
+                  <NameCell
+                    name={experiment.name}
+                    to={`/experiments/${encodeURIComponent(experiment.name)}`}
+                    description={experiment.hypothesis}
+                  />
+                  <td>
+                    <span className={`badge ${STATUS_CLASS[experiment.status]}`}>{experiment.status}</span>
+                    {experiment.shippedGroup && <span className="small"> ({experiment.shippedGroup})</span>}
+                  </td>
+                  <td>{experiment.groups.map((g) => `${g.name} ${g.weight}%`).join(', ')}</td>
+                  <td>{experiment.allocationPercent}%</td>
+                  <td>{experiment.layer ?? '—'}</td>
+                  <ChangedCell at={experiment.updatedAt} />
                 </tr>
-              </thead>
-              <tbody>
-                {[...list]
-                  .sort((a, b) => b.updatedAt - a.updatedAt)
-                  .map((experiment) => (
-                    <tr key={experiment.name}>
-                      <th scope="row">
-                        <Link to={`/experiments/${encodeURIComponent(experiment.name)}`}>
-                          {experiment.name}
-                        </Link>
-                        {experiment.hypothesis && (
-                          <div className="row-description">{experiment.hypothesis}</div>
-                        )}
-                      </th>
-                      <td>
-                        <span className={`badge ${STATUS_CLASS[experiment.status]}`}>
-                          {experiment.status}
-                        </span>
-                        {experiment.shippedGroup && (
-                          <span className="small"> ({experiment.shippedGroup})</span>
-                        )}
-                      </td>
-                      <td>{experiment.groups.map((g) => `${g.name} ${g.weight}%`).join(', ')}</td>
-                      <td>{experiment.allocationPercent}%</td>
-                      <td>{experiment.layer ?? '—'}</td>
-                      <td title={formatDateTime(experiment.updatedAt)}>
-                        {formatRelative(experiment.updatedAt)}
-                      </td>
-                    </tr>
-                  ))}
-              </tbody>
-            </table>
+              ))}
+            </DataTable>
           )
         }
       </Loaded>
@@ -102,6 +86,15 @@ interface GroupDraft {
   parameters: string;
 }
 
+interface OverrideDraft {
+  key: number;
+  group: string;
+  /** As typed: one ID a line, or comma-separated. */
+  ids: string;
+  /** Empty: the experiment's unit type. */
+  idType: string;
+}
+
 interface ExperimentDraft {
   name: string;
   description: string;
@@ -112,18 +105,37 @@ interface ExperimentDraft {
   targetingGate: string;
   layer: string;
   defaultValue: string;
+  overrides: OverrideDraft[];
 }
 
-let groupKey = 0;
+let draftKey = 0;
 function groupDraft(group: Partial<ExperimentGroup>): GroupDraft {
-  groupKey += 1;
+  draftKey += 1;
   return {
-    key: groupKey,
+    key: draftKey,
     ...(group.id && { id: group.id }),
     name: group.name ?? '',
     weight: String(group.weight ?? ''),
     parameters: JSON.stringify(group.parameters ?? {}, null, 2),
   };
+}
+
+function overrideDraft(override: Partial<ExperimentOverride>): OverrideDraft {
+  draftKey += 1;
+  return {
+    key: draftKey,
+    group: override.group ?? '',
+    ids: (override.ids ?? []).join('\n'),
+    idType: override.idType ?? '',
+  };
+}
+
+/** "u1, u2\nu3" -> ["u1", "u2", "u3"]: IDs are split on commas and line breaks only (they may hold spaces). */
+export function parseIds(text: string): string[] {
+  return text
+    .split(/[,\n]/)
+    .map((id) => id.trim())
+    .filter(Boolean);
 }
 
 function draftOf(experiment?: Experiment): ExperimentDraft {
@@ -142,6 +154,7 @@ function draftOf(experiment?: Experiment): ExperimentDraft {
     targetingGate: experiment?.targetingGate ?? '',
     layer: experiment?.layer ?? '',
     defaultValue: JSON.stringify(experiment?.defaultValue ?? {}, null, 2),
+    overrides: (experiment?.overrides ?? []).map(overrideDraft),
   };
 }
 
@@ -169,13 +182,18 @@ function bodyOf(draft: ExperimentDraft, withName: boolean) {
     targetingGate: draft.targetingGate.trim() || null,
     layer: draft.layer || null,
     defaultValue: json(draft.defaultValue),
+    overrides: draft.overrides.map((override) => ({
+      group: override.group,
+      ids: parseIds(override.ids),
+      ...(override.idType.trim() && { idType: override.idType.trim() }),
+    })),
   };
 }
 
-function jsonProblems(draft: ExperimentDraft): boolean {
-  return (
-    !parseJsonObject(draft.defaultValue).ok || draft.groups.some((g) => !parseJsonObject(g.parameters).ok)
-  );
+function jsonProblem(draft: ExperimentDraft): string | undefined {
+  const invalid =
+    !parseJsonObject(draft.defaultValue).ok || draft.groups.some((g) => !parseJsonObject(g.parameters).ok);
+  return invalid ? 'Fix the JSON before saving.' : undefined;
 }
 
 function ExperimentForm({
@@ -193,90 +211,78 @@ function ExperimentForm({
   const gates = useResource<{ gates: Gate[] }>('/gates');
   const segments = useResource<{ segments: Segment[] }>('/segments');
   const set = (changes: Partial<ExperimentDraft>) => setDraft({ ...draft, ...changes });
-  const setGroup = (index: number, changes: Partial<GroupDraft>) =>
-    set({ groups: draft.groups.map((g, i) => (i === index ? { ...g, ...changes } : g)) });
+  const setGroup = (index: number, changes: Partial<GroupDraft>) => {
+    const before = draft.groups[index]?.name;
+    set({
+      groups: draft.groups.map((g, i) => (i === index ? { ...g, ...changes } : g)),
+      // Overrides name their group: a renamed group keeps its overrides.
+      ...(changes.name !== undefined && {
+        overrides: draft.overrides.map((o) => (o.group === before ? { ...o, group: changes.name ?? '' } : o)),
+      }),
+    });
+  };
   const total = draft.groups.reduce((sum, g) => sum + (Number(g.weight) || 0), 0);
 
   return (
     <>
       <div className="form-grid">
         {isNew && (
-          <Field label="Name" path="name">
-            {(props) => (
-              <input
-                {...props}
-                required
-                spellCheck={false}
-                value={draft.name}
-                onChange={(e) => set({ name: e.target.value })}
-              />
-            )}
-          </Field>
+          <TextField
+            label="Name"
+            path="name"
+            required
+            spellCheck={false}
+            value={draft.name}
+            onChange={(name) => set({ name })}
+          />
         )}
-        <Field label="Unit type" path="idType" hint={started ? 'Fixed once started' : undefined}>
-          {(props) => (
-            <input
-              {...props}
-              disabled={started}
-              value={draft.idType}
-              onChange={(e) => set({ idType: e.target.value })}
-            />
-          )}
-        </Field>
-        <Field label="Allocation %" path="allocationPercent" hint="Share of users in the experiment at all">
-          {(props) => (
-            <input
-              {...props}
-              type="number"
-              min={0}
-              max={100}
-              step="any"
-              value={draft.allocationPercent}
-              onChange={(e) => set({ allocationPercent: e.target.value })}
-            />
-          )}
-        </Field>
-        <Field label="Targeting gate" path="targetingGate" hint="Only users passing it enter (optional)">
-          {(props) => (
-            <>
-              <input
-                {...props}
-                list="experiment-gates"
-                value={draft.targetingGate}
-                onChange={(e) => set({ targetingGate: e.target.value })}
-              />
-              <datalist id="experiment-gates">
-                {(segments.data?.segments ?? []).map((s) => (
-                  <option key={s.name} value={`segment:${s.name}`} />
-                ))}
-                {(gates.data?.gates ?? []).map((g) => (
-                  <option key={g.name} value={g.name} />
-                ))}
-              </datalist>
-            </>
-          )}
-        </Field>
-        <Field
+        <TextField
+          label="Unit type"
+          path="idType"
+          hint={started ? 'Fixed once started' : undefined}
+          disabled={started}
+          value={draft.idType}
+          onChange={(idType) => set({ idType })}
+        />
+        <TextField
+          label="Allocation %"
+          path="allocationPercent"
+          hint="Share of users in the experiment at all"
+          type="number"
+          min={0}
+          max={100}
+          step="any"
+          value={draft.allocationPercent}
+          onChange={(allocationPercent) => set({ allocationPercent })}
+        />
+        <TextField
+          label="Targeting gate"
+          path="targetingGate"
+          hint="Only users passing it enter (optional)"
+          list="experiment-gates"
+          value={draft.targetingGate}
+          onChange={(targetingGate) => set({ targetingGate })}
+        />
+        <datalist id="experiment-gates">
+          {(segments.data?.segments ?? []).map((s) => (
+            <option key={s.name} value={`segment:${s.name}`} />
+          ))}
+          {(gates.data?.gates ?? []).map((g) => (
+            <option key={g.name} value={g.name} />
+          ))}
+        </datalist>
+        <SelectField
           label="Layer"
           path="layer"
           hint={started ? 'Fixed once started' : 'Experiments in one layer never share a user'}
-        >
-          {(props) => (
-            <select
-              {...props}
-              disabled={started}
-              value={draft.layer}
-              onChange={(e) => set({ layer: e.target.value })}
-            >
-              <option value="">No layer</option>
-              {(layers.data?.layers ?? []).map((layer) => (
-                <option key={layer.name} value={layer.name}>
-                  {layer.name}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+          disabled={started}
+          value={draft.layer}
+          onChange={(layer) => set({ layer })}
+          options={[
+            ['', 'No layer'],
+            ...(layers.data?.layers ?? []).map((layer) => [layer.name, layer.name] as const),
+          ]}
+        />
         <Field label="Hypothesis" path="hypothesis" className="field-wide">
           {(props) => (
             <textarea
@@ -287,15 +293,13 @@ function ExperimentForm({
             />
           )}
         </Field>
-        <Field label="Description" path="description" className="field-wide">
-          {(props) => (
-            <input
-              {...props}
-              value={draft.description}
-              onChange={(e) => set({ description: e.target.value })}
-            />
-          )}
-        </Field>
+        <TextField
+          label="Description"
+          path="description"
+          className="field-wide"
+          value={draft.description}
+          onChange={(description) => set({ description })}
+        />
       </div>
       <h2>Groups</h2>
       <p className={total === 100 ? 'muted' : 'warning'}>
@@ -308,29 +312,23 @@ function ExperimentForm({
         <fieldset key={group.key} className="card group-editor">
           <legend>Group {index + 1}</legend>
           <div className="form-grid">
-            <Field label="Group name" path={`groups.${index}.name`}>
-              {(props) => (
-                <input
-                  {...props}
-                  value={group.name}
-                  onChange={(e) => setGroup(index, { name: e.target.value })}
-                />
-              )}
-            </Field>
-            <Field label="Weight %" path={`groups.${index}.weight`}>
-              {(props) => (
-                <input
-                  {...props}
-                  type="number"
-                  min={0}
-                  max={100}
-                  step="any"
-                  disabled={started}
-                  value={group.weight}
-                  onChange={(e) => setGroup(index, { weight: e.target.value })}
-                />
-              )}
-            </Field>
+            <TextField
+              label="Group name"
+              path={`groups.${index}.name`}
+              value={group.name}
+              onChange={(name) => setGroup(index, { name })}
+            />
+            <TextField
+              label="Weight %"
+              path={`groups.${index}.weight`}
+              type="number"
+              min={0}
+              max={100}
+              step="any"
+              disabled={started}
+              value={group.weight}
+              onChange={(weight) => setGroup(index, { weight })}
+            />
           </div>
           <JsonTextarea
             label="Parameters (JSON object)"
@@ -361,6 +359,12 @@ function ExperimentForm({
           Add group
         </button>
       )}
+      <OverridesEditor
+        overrides={draft.overrides}
+        groups={draft.groups.map((group) => group.name)}
+        idType={draft.idType.trim() || 'userID'}
+        onChange={(overrides) => set({ overrides })}
+      />
       <JsonTextarea
         label="Default value (users outside the experiment)"
         path="defaultValue"
@@ -371,36 +375,115 @@ function ExperimentForm({
   );
 }
 
+/** ID overrides: lists of units that always get one group, whatever the split says. */
+function OverridesEditor({
+  overrides,
+  groups,
+  idType,
+  onChange,
+}: {
+  overrides: OverrideDraft[];
+  groups: string[];
+  idType: string;
+  onChange: (overrides: OverrideDraft[]) => void;
+}) {
+  const setOverride = (index: number, changes: Partial<OverrideDraft>) =>
+    onChange(overrides.map((o, i) => (i === index ? { ...o, ...changes } : o)));
+  return (
+    <section aria-labelledby="overrides-title">
+      <h2 id="overrides-title">ID overrides</h2>
+      <p className="muted">
+        These IDs always get the chosen group, before allocation and targeting, while the experiment is a
+        draft or running: for example the people testing each variant.
+      </p>
+      <FieldMessage path="overrides" />
+      {overrides.map((override, index) => {
+        const count = parseIds(override.ids).length;
+        // A group renamed or removed since: kept in the list so the choice stays visible.
+        const names = groups.includes(override.group) ? groups : [override.group, ...groups];
+        return (
+          <fieldset key={override.key} className="card">
+            <legend>Override {index + 1}</legend>
+            <div className="form-grid">
+              <SelectField
+                label="Group"
+                path={`overrides.${index}.group`}
+                value={override.group}
+                onChange={(group) => setOverride(index, { group })}
+                options={names.map((name) => [name, name || 'Choose a group'] as const)}
+              />
+              <TextField
+                label="Unit type"
+                path={`overrides.${index}.idType`}
+                hint={`Empty: the experiment's (${idType})`}
+                placeholder={idType}
+                spellCheck={false}
+                value={override.idType}
+                onChange={(value) => setOverride(index, { idType: value })}
+              />
+            </div>
+            <Field
+              label="IDs"
+              path={`overrides.${index}.ids`}
+              hint={`One a line, or comma-separated · ${count} ID${count === 1 ? '' : 's'}`}
+            >
+              {(props) => (
+                <textarea
+                  {...props}
+                  className="code"
+                  rows={Math.min(8, Math.max(3, override.ids.split('\n').length + 1))}
+                  spellCheck={false}
+                  value={override.ids}
+                  onChange={(e) => setOverride(index, { ids: e.target.value })}
+                />
+              )}
+            </Field>
+            <button
+              type="button"
+              className="icon-button"
+              onClick={() => onChange(overrides.filter((_, i) => i !== index))}
+            >
+              Remove override {index + 1}
+            </button>
+          </fieldset>
+        );
+      })}
+      <button
+        type="button"
+        onClick={() => onChange([...overrides, overrideDraft({ group: groups[0] ?? '' })])}
+      >
+        Add override
+      </button>
+    </section>
+  );
+}
+
 export function NewExperimentPage() {
   const api = useApi();
   const [draft, setDraft] = useState(() => draftOf());
-  const create = useMutation(async () => api.post<Experiment>('/experiments', bodyOf(draft, true)));
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    const created = await create.run();
-    if (created) navigate(`/experiments/${encodeURIComponent(created.name)}`);
-    else focusFirstInvalid();
-  };
   return (
     <section aria-labelledby="new-experiment-title">
       <p className="breadcrumbs">
         <Link to="/experiments">Experiments</Link> /
       </p>
       <h1 id="new-experiment-title">New experiment</h1>
-      <form onSubmit={submit} aria-label="New experiment">
-        <FieldErrors error={create.error}>
-          <ExperimentForm draft={draft} setDraft={setDraft} isNew started={false} />
-        </FieldErrors>
-        <ErrorBanner error={create.error} title="Experiment not created" />
-        <div className="button-row">
-          <button type="submit" className="primary" disabled={create.pending || jsonProblems(draft)}>
-            Create experiment
-          </button>
+      <ApiForm
+        label="New experiment"
+        bar="button-row"
+        submitLabel="Create experiment"
+        pendingLabel="Creating…"
+        errorTitle="Experiment not created"
+        blocked={jsonProblem(draft)}
+        send={() => api.post<Experiment>('/experiments', bodyOf(draft, true))}
+        onDone={(created) => navigate(`/experiments/${encodeURIComponent(created.name)}`)}
+        actions={
           <Link to="/experiments" className="button">
             Cancel
           </Link>
-        </div>
-      </form>
+        }
+      >
+        <ExperimentForm draft={draft} setDraft={setDraft} isNew started={false} />
+      </ApiForm>
     </section>
   );
 }
@@ -466,40 +549,32 @@ function ExperimentEditor({
 }) {
   const api = useApi();
   const [draft, setDraft] = useState(() => draftOf(experiment));
-  const save = useMutation(async () =>
-    api.patch<Experiment>(
-      `/experiments/${encodeURIComponent(experiment.name)}`,
-      bodyOf(draft, false),
-      experiment.version,
-    ),
-  );
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    const updated = await save.run();
-    if (updated) onSaved(updated);
-    else focusFirstInvalid();
-  };
   return (
     <details className="card" open={experiment.status === 'draft'}>
       <summary>
         <strong>Settings</strong>
       </summary>
-      <form onSubmit={submit} aria-label="Experiment settings">
-        <FieldErrors error={save.error}>
-          <ExperimentForm
-            draft={draft}
-            setDraft={setDraft}
-            isNew={false}
-            started={experiment.status !== 'draft'}
-          />
-        </FieldErrors>
-        <ErrorBanner error={save.error} title="Not saved" />
-        <div className="button-row">
-          <button type="submit" className="primary" disabled={save.pending || jsonProblems(draft)}>
-            Save experiment
-          </button>
-        </div>
-      </form>
+      <ApiForm
+        label="Experiment settings"
+        bar="button-row"
+        submitLabel="Save experiment"
+        blocked={jsonProblem(draft)}
+        send={() =>
+          api.patch<Experiment>(
+            `/experiments/${encodeURIComponent(experiment.name)}`,
+            bodyOf(draft, false),
+            experiment.version,
+          )
+        }
+        onDone={onSaved}
+      >
+        <ExperimentForm
+          draft={draft}
+          setDraft={setDraft}
+          isNew={false}
+          started={experiment.status !== 'draft'}
+        />
+      </ApiForm>
     </details>
   );
 }
