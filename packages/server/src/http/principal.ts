@@ -11,10 +11,11 @@ export type Principal =
   | { type: 'key'; id: string; role: Role; environment: string };
 
 /**
- * What a route needs: `read` (viewer), `write` (editor), `admin`, or `public` (no principal:
- * sign-in itself). Routes say so with `config: { access }`; otherwise GET/HEAD read, others write.
+ * What a route needs: `read` (viewer), `write` (editor), `admin`, `user` (a signed-in person,
+ * not a key: their own password), or `public` (no principal: sign-in itself). Routes say so
+ * with `config: { access }`; otherwise GET/HEAD read, others write.
  */
-export type Access = 'public' | 'read' | 'write' | 'admin';
+export type Access = 'public' | 'read' | 'write' | 'admin' | 'user';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -31,6 +32,7 @@ export const CSRF_HEADER = 'x-csrf-token';
 
 const NEEDED_ROLE: Record<Exclude<Access, 'public'>, Role> = {
   read: 'viewer',
+  user: 'viewer',
   write: 'editor',
   admin: 'admin',
 };
@@ -65,6 +67,9 @@ export async function authenticateConsole(
   const access = accessOf(request);
   if (access === 'public') return undefined;
   const principal = await principalOf(request, keys, users);
+  if (access === 'user' && principal.type !== 'user') {
+    throw new ForbiddenError('sign_in_required', 'this is for a signed-in person, not a key');
+  }
   const needed = NEEDED_ROLE[access];
   if (!roleAtLeast(principal.role, needed)) {
     throw new ForbiddenError(

@@ -180,7 +180,7 @@ export function authRoutes(
     app.post(
       '/auth/password',
       {
-        config: { access: 'read' },
+        config: { access: 'user' },
         schema: {
           tags: ['auth'],
           summary: 'Change your own password (ends your other sessions)',

@@ -15,6 +15,7 @@ import type { SdkInstanceStore } from '../store/sdk-instance-store.js';
  */
 export function sdkStatusRoutes(instances: SdkInstanceStore, keys: KeyStore): FastifyPluginAsyncZod {
   return async (app) => {
+    const reporters = new WeakMap<object, string>();
     // Browsers report too (client keys are public): any origin, key in `?k=` or a header.
     app.options('/sdk_status', { schema: { hide: true } }, async (_request, reply) =>
       reply
@@ -28,6 +29,17 @@ export function sdkStatusRoutes(instances: SdkInstanceStore, keys: KeyStore): Fa
     app.post(
       '/sdk_status',
       {
+        // Who is reporting is settled before the body is looked at: strangers learn nothing of its schema.
+        onRequest: async (request, reply) => {
+          reply.header('access-control-allow-origin', '*');
+          const query = request.query as { k?: unknown };
+          const key = await authenticate(
+            keys,
+            presentedKey(request) ?? (typeof query.k === 'string' ? query.k : undefined),
+            ['server', 'client'],
+          );
+          reporters.set(request, key.environment);
+        },
         schema: {
           hide: true,
           querystring: z.object({ k: z.string().optional() }),
@@ -45,8 +57,7 @@ export function sdkStatusRoutes(instances: SdkInstanceStore, keys: KeyStore): Fa
       },
       async (request, reply) => {
         reply.header('access-control-allow-origin', '*');
-        const key = await authenticate(keys, presentedKey(request) ?? request.query.k, ['server', 'client']);
-        await instances.report({ environment: key.environment, ...request.body });
+        await instances.report({ environment: reporters.get(request) as string, ...request.body });
         return reply.status(202).send({ ok: true });
       },
     );
