@@ -12,6 +12,7 @@ import { LoginThrottle, type LoginThrottleOptions } from './http/login-throttle.
 import { Metrics, metricsPlugin } from './http/metrics.js';
 import { authenticateConsole } from './http/principal.js';
 import { withRedactedUrls } from './http/redact-url.js';
+import { registerSdkRateLimit, type SdkRateLimitOptions } from './http/sdk-rate-limit.js';
 import { ChangeScheduler } from './release/change-scheduler.js';
 import { GuardrailMonitor } from './release/guardrail-monitor.js';
 import { ToplineMonitor } from './release/topline-monitor.js';
@@ -102,6 +103,8 @@ export interface AppOptions {
   passwordHashing?: ScryptParameters;
   /** Failed sign-ins allowed before 429. */
   loginThrottle?: LoginThrottleOptions;
+  /** Requests per client (address and key) on the SDK endpoints before 429. */
+  sdkRateLimit?: SdkRateLimitOptions;
 }
 
 export interface App {
@@ -145,6 +148,7 @@ export async function buildApp({
   consoleDir,
   passwordHashing,
   loginThrottle,
+  sdkRateLimit,
 }: AppOptions): Promise<App> {
   const http = Fastify({
     logger: withRedactedUrls(logger),
@@ -246,6 +250,7 @@ export async function buildApp({
   http.decorateRequest('actor', '');
   await http.register(metricsPlugin(metrics));
   await http.register(cookie);
+  await registerSdkRateLimit(http, sdkRateLimit);
   await http.register(jsonDepthLimit());
 
   await http.register(swagger, {

@@ -14,6 +14,8 @@ export interface ServerConfig {
   publicUrl?: string;
   /** The built web console to serve at `/`; default: apps/console/dist of this checkout. */
   consoleDir?: string;
+  /** SDK requests per minute per client address and key (`SWITCHYARD_SDK_RATE_LIMIT`; 0: off). */
+  sdkRateLimitPerMinute?: number;
 }
 
 const envSchema = z.object({
@@ -26,6 +28,7 @@ const envSchema = z.object({
   SWITCHYARD_INIT_ADMIN_KEY: z.string().optional(),
   LOG_LEVEL: z.string().default('info'),
   SWITCHYARD_CONSOLE_DIR: z.string().optional(),
+  SWITCHYARD_SDK_RATE_LIMIT: z.coerce.number().int().min(0).optional(),
   SWITCHYARD_PUBLIC_URL: z
     .url({ protocol: /^https?$/ })
     .optional()
@@ -52,5 +55,8 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
     logLevel: parsed.LOG_LEVEL,
     ...(parsed.SWITCHYARD_PUBLIC_URL && { publicUrl: parsed.SWITCHYARD_PUBLIC_URL.replace(/\/+$/, '') }),
     ...(parsed.SWITCHYARD_CONSOLE_DIR && { consoleDir: parsed.SWITCHYARD_CONSOLE_DIR }),
+    ...(parsed.SWITCHYARD_SDK_RATE_LIMIT !== undefined && {
+      sdkRateLimitPerMinute: parsed.SWITCHYARD_SDK_RATE_LIMIT,
+    }),
   };
 }

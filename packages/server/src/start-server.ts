@@ -27,6 +27,9 @@ export async function startServer(
     logger,
     publicUrl: config.publicUrl,
     ...(config.consoleDir && { consoleDir: config.consoleDir }),
+    ...(config.sdkRateLimitPerMinute !== undefined && {
+      sdkRateLimit: { max: config.sdkRateLimitPerMinute, windowMs: 60_000 },
+    }),
     ...(database.dialect === 'postgres' && {
       changeFeed: (entities, log) =>
         new PostgresChangeFeed({ connectionString: config.databaseUrl, entities, log }),

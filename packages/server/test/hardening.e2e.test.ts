@@ -81,3 +81,33 @@ describe('corrupt gzip bodies', () => {
     expect((await app.http.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
   });
 });
+
+describe('SDK rate limits', () => {
+  it('answer 429 rate_limited with Retry-After past the limit, per client and key, and spare the console API', async () => {
+    database = await openDatabase(':memory:');
+    app = await buildApp({ database, sdkRateLimit: { max: 5, windowMs: 60_000 } });
+    await app.keys.ensure('production', 'server', SERVER);
+    await app.keys.ensure('production', 'server', `${SERVER}-other`);
+    await app.keys.ensure('production', 'console', 'console-hardening-key-1');
+    const download = (key: string) =>
+      app.http.inject({
+        method: 'GET',
+        url: `/v1/download_config_specs/${key}.json`,
+      });
+    const statuses: number[] = [];
+    for (let request = 0; request < 7; request++) statuses.push((await download(SERVER)).statusCode);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);
+    const limited = await download(SERVER);
+    expect(limited.json().error.code).toBe('rate_limited');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await download(`${SERVER}-other`)).statusCode).toBe(200);
+    for (let request = 0; request < 10; request++) {
+      const gates = await app.http.inject({
+        method: 'GET',
+        url: '/api/v1/gates',
+        headers: { authorization: 'Bearer console-hardening-key-1' },
+      });
+      expect(gates.statusCode).toBe(200);
+    }
+  });
+});
