@@ -1,25 +1,146 @@
-import { type FormEvent, useState } from 'react';
-import type { Metric } from '../api/types.js';
-import { useApi, useMutation, useResource } from '../api/use-api.js';
-import { Field, FieldErrors, focusFirstInvalid } from '../components/field-errors.js';
-import { EmptyState, ErrorBanner, Loaded } from '../components/status.js';
-import { formatRelative } from '../format.js';
+import { useEffect, useRef, useState } from 'react';
+import type { EventSelector, Metric } from '../api/types.js';
+import { useApi, useResource } from '../api/use-api.js';
+import { ApiForm } from '../components/api-form.js';
+import { ChangedCell, DataTable, NameCell } from '../components/data-table.js';
+import { FieldMessage } from '../components/field-errors.js';
+import { EmptyState, Loaded } from '../components/status.js';
+import { SelectField, TextField } from '../components/text-field.js';
 
-const TYPES: { value: Metric['type']; label: string }[] = [
-  { value: 'conversion', label: 'Conversion: did the unit do it at least once' },
-  { value: 'event_count', label: 'Event count per unit' },
-  { value: 'sum', label: 'Sum of a value per unit' },
-  { value: 'mean', label: 'Mean of a value per unit' },
-  { value: 'ratio', label: 'Ratio: numerator over denominator' },
+const TYPES = [
+  ['conversion', 'Conversion: did the unit do it at least once'],
+  ['event_count', 'Event count per unit'],
+  ['sum', 'Sum of a value per unit'],
+  ['mean', 'Mean of a value per unit'],
+  ['ratio', 'Ratio: numerator over denominator'],
+] as const;
+
+type Operator = 'eq' | 'neq' | 'in' | 'not_in' | 'gt' | 'gte' | 'lt' | 'lte' | 'exists';
+
+/** The server's filter operators (packages/server/src/domain/metric.ts), as people read them. */
+const OPERATORS: readonly (readonly [Operator, string])[] = [
+  ['eq', 'equals'],
+  ['neq', 'does not equal'],
+  ['in', 'is one of'],
+  ['not_in', 'is none of'],
+  ['gt', 'is greater than'],
+  ['gte', 'is at least'],
+  ['lt', 'is less than'],
+  ['lte', 'is at most'],
+  ['exists', 'is present'],
 ];
+const LIST_OPERATORS: ReadonlySet<Operator> = new Set(['in', 'not_in']);
+const NUMERIC_OPERATORS: ReadonlySet<Operator> = new Set(['gt', 'gte', 'lt', 'lte']);
+
+type Filter = EventSelector['filters'][number];
+
+interface FilterDraft {
+  key: number;
+  field: string;
+  operator: Operator;
+  /** As typed; comma-separated for "is one of" and "is none of". */
+  values: string;
+}
+
+interface SelectorDraft {
+  event: string;
+  valueField: string;
+  filters: FilterDraft[];
+}
+
+interface MetricDraft {
+  name: string;
+  description: string;
+  type: Metric['type'];
+  numerator: SelectorDraft;
+  denominator: SelectorDraft;
+  numeratorAggregation: 'count' | 'sum';
+  denominatorAggregation: 'count' | 'sum';
+  direction: 'increase' | 'decrease';
+  guardrail: boolean;
+  unitType: string;
+}
+
+let filterKey = 0;
+function filterDraft(filter: Partial<Filter>): FilterDraft {
+  filterKey += 1;
+  return {
+    key: filterKey,
+    field: filter.field ?? 'value',
+    operator: (filter.operator as Operator | undefined) ?? 'eq',
+    values: (filter.values ?? []).map(String).join(', '),
+  };
+}
+
+const selectorDraft = (selector: EventSelector | null | undefined): SelectorDraft => ({
+  event: selector?.event ?? '',
+  valueField: selector?.valueField ?? 'value',
+  filters: (selector?.filters ?? []).map(filterDraft),
+});
+
+function draftOf(metric: Metric | null): MetricDraft {
+  return {
+    name: metric?.name ?? '',
+    description: metric?.description ?? '',
+    type: metric?.type ?? 'conversion',
+    numerator: selectorDraft(metric?.numerator),
+    denominator: selectorDraft(metric?.denominator),
+    numeratorAggregation: metric?.numeratorAggregation ?? 'count',
+    denominatorAggregation: metric?.denominatorAggregation ?? 'count',
+    direction: metric?.direction ?? 'increase',
+    guardrail: metric?.guardrail ?? false,
+    unitType: metric?.unitType ?? 'userID',
+  };
+}
+
+/**
+ * A filter's values as the API takes them: none for "is present", a comma-separated list for
+ * "is one of", numbers for comparisons (the server compares those numerically), else the text.
+ */
+export function filterValues(operator: Operator, text: string): (string | number)[] {
+  if (operator === 'exists') return [];
+  if (LIST_OPERATORS.has(operator)) {
+    return text
+      .split(',')
+      .map((value) => value.trim())
+      .filter(Boolean);
+  }
+  const value = text.trim();
+  if (value === '') return [];
+  return NUMERIC_OPERATORS.has(operator) && Number.isFinite(Number(value)) ? [Number(value)] : [value];
+}
+
+const selectorBody = (selector: SelectorDraft) => ({
+  event: selector.event.trim(),
+  valueField: selector.valueField.trim() || 'value',
+  filters: selector.filters.map((filter) => ({
+    field: filter.field.trim(),
+    operator: filter.operator,
+    values: filterValues(filter.operator, filter.values),
+  })),
+});
+
+function bodyOf(draft: MetricDraft) {
+  return {
+    description: draft.description,
+    type: draft.type,
+    numerator: selectorBody(draft.numerator),
+    denominator: draft.type === 'ratio' ? selectorBody(draft.denominator) : null,
+    numeratorAggregation: draft.numeratorAggregation,
+    denominatorAggregation: draft.denominatorAggregation,
+    direction: draft.direction,
+    guardrail: draft.guardrail,
+    unitType: draft.unitType.trim() || 'userID',
+  };
+}
 
 function describeSelector(
-  selector: Metric['numerator'],
+  selector: EventSelector,
   aggregation: 'count' | 'sum',
   type: Metric['type'],
 ): string {
   const filters = selector.filters
-    .map((f) => ` where ${f.field} ${f.operator} ${f.values.join(', ')}`)
+    .map((f) => ` where ${f.field} ${f.operator}${f.values.length ? ` ${f.values.join(', ')}` : ''}`)
     .join('');
   const reads =
     type === 'sum' || type === 'mean' || (type === 'ratio' && aggregation === 'sum')
@@ -31,6 +152,13 @@ function describeSelector(
 /** The metric catalogue: what Pulse and release guardrails measure. */
 export function MetricsPage() {
   const metrics = useResource<{ metrics: Metric[] }>('/metrics');
+  const [editing, setEditing] = useState<Metric | null>(null);
+  const [done, setDone] = useState<{ name: string; created: boolean; form: number } | null>(null);
+  const finish = (metric: Metric, created: boolean) => {
+    setEditing(null);
+    setDone({ name: metric.name, created, form: (done?.form ?? 0) + 1 });
+    void metrics.reload();
+  };
   return (
     <section aria-labelledby="metrics-title">
       <h1 id="metrics-title">Metrics</h1>
@@ -44,213 +172,291 @@ export function MetricsPage() {
               <p>Create one below from an event your app logs.</p>
             </EmptyState>
           ) : (
-            <table className="table" aria-label="Metrics">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Type</th>
-                  <th scope="col">Events</th>
-                  <th scope="col">Better when</th>
-                  <th scope="col">Guardrail</th>
-                  <th scope="col">Unit</th>
-                  <th scope="col">Last change</th>
+            <DataTable
+              label="Metrics"
+              columns={[
+                'Name',
+                'Type',
+                'Events',
+                'Better when',
+                'Guardrail',
+                'Unit',
+                'Last change',
+                <span key="actions" className="visually-hidden">
+                  Actions
+                </span>,
+              ]}
+            >
+              {list.map((metric) => (
+                <tr key={metric.name}>
+                  <NameCell name={metric.name} description={metric.description} />
+                  <td>{metric.type}</td>
+                  <td className="small">
+                    {describeSelector(metric.numerator, metric.numeratorAggregation, metric.type)}
+                    {metric.denominator && (
+                      <>
+                        {' '}
+                        ÷ {describeSelector(metric.denominator, metric.denominatorAggregation, metric.type)}
+                      </>
+                    )}
+                  </td>
+                  <td>{metric.direction === 'increase' ? 'higher' : 'lower'}</td>
+                  <td>{metric.guardrail ? <span className="badge warn">guardrail</span> : '—'}</td>
+                  <td>{metric.unitType}</td>
+                  <ChangedCell at={metric.updatedAt} />
+                  <td>
+                    <button type="button" className="small" onClick={() => setEditing(metric)}>
+                      Edit<span className="visually-hidden"> {metric.name}</span>
+                    </button>
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {list.map((metric) => (
-                  <tr key={metric.name}>
-                    <th scope="row">
-                      {metric.name}
-                      {metric.description && <div className="row-description">{metric.description}</div>}
-                    </th>
-                    <td>{metric.type}</td>
-                    <td className="small">
-                      {describeSelector(metric.numerator, metric.numeratorAggregation, metric.type)}
-                      {metric.denominator && (
-                        <>
-                          {' '}
-                          ÷ {describeSelector(metric.denominator, metric.denominatorAggregation, metric.type)}
-                        </>
-                      )}
-                    </td>
-                    <td>{metric.direction === 'increase' ? 'higher' : 'lower'}</td>
-                    <td>{metric.guardrail ? <span className="badge warn">guardrail</span> : '—'}</td>
-                    <td>{metric.unitType}</td>
-                    <td>{formatRelative(metric.updatedAt)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </DataTable>
           )
         }
       </Loaded>
-      <NewMetricForm onCreated={() => void metrics.reload()} />
+      <MetricForm
+        key={editing ? `edit-${editing.name}-${editing.version}` : `new-${done?.form ?? 0}`}
+        metric={editing}
+        onSaved={finish}
+        onCancel={() => setEditing(null)}
+      />
+      {done && (
+        <p className="success" role="status">
+          {done.created ? 'Created' : 'Saved'} {done.name}.
+        </p>
+      )}
     </section>
   );
 }
 
-function NewMetricForm({ onCreated }: { onCreated: () => void }) {
+/** Creates a metric, or (given one) edits it: everything but its name. */
+function MetricForm({
+  metric,
+  onSaved,
+  onCancel,
+}: {
+  metric: Metric | null;
+  onSaved: (metric: Metric, created: boolean) => void;
+  onCancel: () => void;
+}) {
   const api = useApi();
-  const [name, setName] = useState('');
-  const [description, setDescription] = useState('');
-  const [type, setType] = useState<Metric['type']>('conversion');
-  const [event, setEvent] = useState('');
-  const [valueField, setValueField] = useState('value');
-  const [numeratorAggregation, setNumeratorAggregation] = useState<'count' | 'sum'>('count');
-  const [denominatorEvent, setDenominatorEvent] = useState('');
-  const [denominatorAggregation, setDenominatorAggregation] = useState<'count' | 'sum'>('count');
-  const [direction, setDirection] = useState<'increase' | 'decrease'>('increase');
-  const [guardrail, setGuardrail] = useState(false);
-  const [unitType, setUnitType] = useState('userID');
-  const [created, setCreated] = useState<string | null>(null);
-  const create = useMutation(async () =>
-    api.post<Metric>('/metrics', {
-      name: name.trim(),
-      description,
-      type,
-      numerator: { event, valueField },
-      ...(type === 'ratio' && {
-        denominator: { event: denominatorEvent, valueField: 'value' },
-        numeratorAggregation,
-        denominatorAggregation,
-      }),
-      direction,
-      guardrail,
-      unitType: unitType.trim() || 'userID',
-    }),
-  );
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    const metric = await create.run();
-    if (metric) {
-      setCreated(metric.name);
-      setName('');
-      setDescription('');
-      onCreated();
-    } else focusFirstInvalid();
-  };
-  const readsValue =
-    type === 'sum' || type === 'mean' || (type === 'ratio' && numeratorAggregation === 'sum');
+  const [draft, setDraft] = useState(() => draftOf(metric));
+  const set = (changes: Partial<MetricDraft>) => setDraft({ ...draft, ...changes });
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    if (metric) heading.current?.focus();
+  }, [metric]);
+  const { type } = draft;
+  const title = metric ? `Edit metric ${metric.name}` : 'New metric';
   return (
-    <form className="card" onSubmit={submit} aria-label="New metric">
-      <h2>New metric</h2>
-      <FieldErrors error={create.error}>
+    <section className="card" aria-labelledby="metric-form-title">
+      <h2 id="metric-form-title" ref={heading} tabIndex={-1}>
+        {title}
+      </h2>
+      <ApiForm
+        label={title}
+        bar="button-row"
+        submitLabel={metric ? 'Save metric' : 'Create metric'}
+        errorTitle={metric ? 'Metric not saved' : 'Metric not created'}
+        send={() =>
+          metric
+            ? api.patch<Metric>(`/metrics/${encodeURIComponent(metric.name)}`, bodyOf(draft), metric.version)
+            : api.post<Metric>('/metrics', { name: draft.name.trim(), ...bodyOf(draft) })
+        }
+        onDone={(saved) => onSaved(saved, metric === null)}
+        actions={
+          metric && (
+            <button type="button" onClick={onCancel}>
+              Cancel
+            </button>
+          )
+        }
+      >
         <div className="form-grid">
-          <Field label="Metric name" path="name">
-            {(props) => (
-              <input
-                {...props}
-                required
-                spellCheck={false}
-                value={name}
-                onChange={(e) => setName(e.target.value)}
-              />
-            )}
-          </Field>
-          <Field label="Metric type" path="type">
-            {(props) => (
-              <select {...props} value={type} onChange={(e) => setType(e.target.value as Metric['type'])}>
-                {TYPES.map((t) => (
-                  <option key={t.value} value={t.value}>
-                    {t.label}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
-          <Field
-            label={type === 'ratio' ? 'Numerator event' : 'Event'}
-            path="numerator.event"
-            hint="As logged with logEvent"
-          >
-            {(props) => (
-              <input {...props} required value={event} onChange={(e) => setEvent(e.target.value)} />
-            )}
-          </Field>
-          {type === 'ratio' && (
-            <Field label="Numerator counts" path="numeratorAggregation">
-              {(props) => (
-                <select
-                  {...props}
-                  value={numeratorAggregation}
-                  onChange={(e) => setNumeratorAggregation(e.target.value as 'count' | 'sum')}
-                >
-                  <option value="count">events</option>
-                  <option value="sum">the sum of a value</option>
-                </select>
-              )}
-            </Field>
-          )}
-          {readsValue && (
-            <Field label="Value field" path="numerator.valueField" hint='"value" or "metadata.<key>"'>
-              {(props) => (
-                <input {...props} value={valueField} onChange={(e) => setValueField(e.target.value)} />
-              )}
-            </Field>
-          )}
-          {type === 'ratio' && (
-            <>
-              <Field label="Denominator event" path="denominator.event">
-                {(props) => (
-                  <input
-                    {...props}
-                    required
-                    value={denominatorEvent}
-                    onChange={(e) => setDenominatorEvent(e.target.value)}
-                  />
-                )}
-              </Field>
-              <Field label="Denominator counts" path="denominatorAggregation">
-                {(props) => (
-                  <select
-                    {...props}
-                    value={denominatorAggregation}
-                    onChange={(e) => setDenominatorAggregation(e.target.value as 'count' | 'sum')}
-                  >
-                    <option value="count">events</option>
-                    <option value="sum">the sum of its value</option>
-                  </select>
-                )}
-              </Field>
-            </>
-          )}
-          <Field label="Better when" path="direction">
-            {(props) => (
-              <select
-                {...props}
-                value={direction}
-                onChange={(e) => setDirection(e.target.value as 'increase' | 'decrease')}
-              >
-                <option value="increase">higher (conversion, revenue)</option>
-                <option value="decrease">lower (errors, latency)</option>
-              </select>
-            )}
-          </Field>
-          <Field label="Unit type" path="unitType">
-            {(props) => <input {...props} value={unitType} onChange={(e) => setUnitType(e.target.value)} />}
-          </Field>
-          <Field label="Description" path="description">
-            {(props) => (
-              <input {...props} value={description} onChange={(e) => setDescription(e.target.value)} />
-            )}
-          </Field>
+          <TextField
+            label="Metric name"
+            path="name"
+            required
+            spellCheck={false}
+            disabled={metric !== null}
+            hint={metric ? 'Names cannot change' : undefined}
+            value={draft.name}
+            onChange={(name) => set({ name })}
+          />
+          <SelectField
+            label="Metric type"
+            path="type"
+            value={type}
+            onChange={(t) => set({ type: t })}
+            options={TYPES}
+          />
+          <SelectField
+            label="Better when"
+            path="direction"
+            value={draft.direction}
+            onChange={(direction) => set({ direction })}
+            options={[
+              ['increase', 'higher (conversion, revenue)'],
+              ['decrease', 'lower (errors, latency)'],
+            ]}
+          />
+          <TextField
+            label="Unit type"
+            path="unitType"
+            value={draft.unitType}
+            onChange={(unitType) => set({ unitType })}
+          />
+          <TextField
+            label="Description"
+            path="description"
+            value={draft.description}
+            onChange={(description) => set({ description })}
+          />
           <label className="inline checkbox-field">
-            <input type="checkbox" checked={guardrail} onChange={(e) => setGuardrail(e.target.checked)} />
+            <input
+              type="checkbox"
+              checked={draft.guardrail}
+              onChange={(e) => set({ guardrail: e.target.checked })}
+            />
             Guardrail: watched on every release
           </label>
         </div>
-      </FieldErrors>
-      <ErrorBanner error={create.error} title="Metric not created" />
-      <div className="button-row">
-        <button type="submit" className="primary" disabled={create.pending}>
-          Create metric
-        </button>
-        {created && (
-          <span className="success" role="status">
-            Created {created}.
-          </span>
+        <SelectorFields
+          part="numerator"
+          title={type === 'ratio' ? 'Numerator' : 'Event'}
+          selector={draft.numerator}
+          onChange={(numerator) => set({ numerator })}
+          aggregation={type === 'ratio' ? draft.numeratorAggregation : undefined}
+          onAggregation={(numeratorAggregation) => set({ numeratorAggregation })}
+          readsValue={
+            type === 'sum' || type === 'mean' || (type === 'ratio' && draft.numeratorAggregation === 'sum')
+          }
+        />
+        {type === 'ratio' && (
+          <SelectorFields
+            part="denominator"
+            title="Denominator"
+            selector={draft.denominator}
+            onChange={(denominator) => set({ denominator })}
+            aggregation={draft.denominatorAggregation}
+            onAggregation={(denominatorAggregation) => set({ denominatorAggregation })}
+            readsValue={draft.denominatorAggregation === 'sum'}
+          />
+        )}
+      </ApiForm>
+    </section>
+  );
+}
+
+/** Which events count (the event's name and its filters) and, when summed, where the number is read. */
+function SelectorFields({
+  part,
+  title,
+  selector,
+  onChange,
+  aggregation,
+  onAggregation,
+  readsValue,
+}: {
+  part: 'numerator' | 'denominator';
+  title: string;
+  selector: SelectorDraft;
+  onChange: (selector: SelectorDraft) => void;
+  /** Ratio parts: count the events or sum their value. */
+  aggregation: 'count' | 'sum' | undefined;
+  onAggregation: (aggregation: 'count' | 'sum') => void;
+  readsValue: boolean;
+}) {
+  const set = (changes: Partial<SelectorDraft>) => onChange({ ...selector, ...changes });
+  const setFilter = (index: number, changes: Partial<FilterDraft>) =>
+    set({ filters: selector.filters.map((f, i) => (i === index ? { ...f, ...changes } : f)) });
+  return (
+    <fieldset>
+      <legend>{title}</legend>
+      <div className="form-grid">
+        <TextField
+          label={`${title} event`}
+          path={`${part}.event`}
+          hint="As logged with logEvent"
+          required
+          spellCheck={false}
+          value={selector.event}
+          onChange={(event) => set({ event })}
+        />
+        {aggregation && (
+          <SelectField
+            label={`${title} counts`}
+            path={`${part}Aggregation`}
+            value={aggregation}
+            onChange={onAggregation}
+            options={[
+              ['count', 'events'],
+              ['sum', 'the sum of a value'],
+            ]}
+          />
+        )}
+        {readsValue && (
+          <TextField
+            label={`${title} value field`}
+            path={`${part}.valueField`}
+            hint='"value" or "metadata.<key>"'
+            spellCheck={false}
+            value={selector.valueField}
+            onChange={(valueField) => set({ valueField })}
+          />
         )}
       </div>
-    </form>
+      <p className="muted small">
+        {selector.filters.length === 0
+          ? 'Every event of this name counts. Add a filter to count only some.'
+          : 'Only events passing every filter count.'}
+      </p>
+      <FieldMessage path={`${part}.filters`} />
+      {selector.filters.map((filter, index) => {
+        const path = `${part}.filters.${index}`;
+        const label = `${title} filter ${index + 1}`;
+        return (
+          // biome-ignore lint/a11y/useSemanticElements: a fieldset inside the part's fieldset would need a legend per row
+          <div key={filter.key} className="form-grid filter-row" role="group" aria-label={label}>
+            <TextField
+              label="Field"
+              path={`${path}.field`}
+              hint='"value" or "metadata.<key>"'
+              spellCheck={false}
+              value={filter.field}
+              onChange={(field) => setFilter(index, { field })}
+            />
+            <SelectField
+              label="Condition"
+              path={`${path}.operator`}
+              value={filter.operator}
+              onChange={(operator) => setFilter(index, { operator })}
+              options={OPERATORS}
+            />
+            {filter.operator !== 'exists' && (
+              <TextField
+                label={LIST_OPERATORS.has(filter.operator) ? 'Values' : 'Value'}
+                path={`${path}.values`}
+                hint={LIST_OPERATORS.has(filter.operator) ? 'Comma-separated' : undefined}
+                spellCheck={false}
+                value={filter.values}
+                onChange={(values) => setFilter(index, { values })}
+              />
+            )}
+            <button
+              type="button"
+              className="icon-button"
+              onClick={() => set({ filters: selector.filters.filter((_, i) => i !== index) })}
+            >
+              Remove {label.toLowerCase()}
+            </button>
+          </div>
+        );
+      })}
+      <button type="button" onClick={() => set({ filters: [...selector.filters, filterDraft({})] })}>
+        Add {title.toLowerCase()} filter
+      </button>
+    </fieldset>
   );
 }
