@@ -16,6 +16,11 @@ export interface ServerConfig {
   consoleDir?: string;
   /** SDK requests per minute per client address and key (`SWITCHYARD_SDK_RATE_LIMIT`; 0: off). */
   sdkRateLimitPerMinute?: number;
+  /**
+   * Behind a reverse proxy: trust X-Forwarded-For for this many hops (`SWITCHYARD_TRUST_PROXY`),
+   * so sign-in throttling and SDK rate limits count each client, not the proxy.
+   */
+  trustProxyHops?: number;
 }
 
 const envSchema = z.object({
@@ -29,6 +34,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.string().default('info'),
   SWITCHYARD_CONSOLE_DIR: z.string().optional(),
   SWITCHYARD_SDK_RATE_LIMIT: z.coerce.number().int().min(0).optional(),
+  SWITCHYARD_TRUST_PROXY: z.coerce.number().int().min(0).max(10).optional(),
   SWITCHYARD_PUBLIC_URL: z
     .url({ protocol: /^https?$/ })
     .optional()
@@ -58,5 +64,6 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
     ...(parsed.SWITCHYARD_SDK_RATE_LIMIT !== undefined && {
       sdkRateLimitPerMinute: parsed.SWITCHYARD_SDK_RATE_LIMIT,
     }),
+    ...(parsed.SWITCHYARD_TRUST_PROXY && { trustProxyHops: parsed.SWITCHYARD_TRUST_PROXY }),
   };
 }

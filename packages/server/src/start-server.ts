@@ -27,6 +27,7 @@ export async function startServer(
     logger,
     publicUrl: config.publicUrl,
     ...(config.consoleDir && { consoleDir: config.consoleDir }),
+    ...(config.trustProxyHops && { trustProxyHops: config.trustProxyHops }),
     ...(config.sdkRateLimitPerMinute !== undefined && {
       sdkRateLimit: { max: config.sdkRateLimitPerMinute, windowMs: 60_000 },
     }),
