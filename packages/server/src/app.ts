@@ -105,6 +105,8 @@ export interface AppOptions {
   loginThrottle?: LoginThrottleOptions;
   /** Requests per client (address and key) on the SDK endpoints before 429. */
   sdkRateLimit?: SdkRateLimitOptions;
+  /** Hops of X-Forwarded-For to trust (behind a reverse proxy); none by default. */
+  trustProxyHops?: number;
 }
 
 export interface App {
@@ -149,12 +151,14 @@ export async function buildApp({
   passwordHashing,
   loginThrottle,
   sdkRateLimit,
+  trustProxyHops,
 }: AppOptions): Promise<App> {
   const http = Fastify({
     logger: withRedactedUrls(logger),
     bodyLimit: 1024 * 1024,
     // A URL the router refuses (a bad %-escape, an over-long parameter) gets the usual error body.
     frameworkErrors: handleError,
+    trustProxy: trustProxyHops ?? false,
   });
   const keys = new KeyStore(database.db, clock);
   const entities = new EntityStore(database.db, clock, {
