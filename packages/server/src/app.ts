@@ -158,7 +158,8 @@ export async function buildApp({
     bodyLimit: 1024 * 1024,
     // A URL the router refuses (a bad %-escape, an over-long parameter) gets the usual error body.
     frameworkErrors: handleError,
-    trustProxy: trustProxyHops ?? false,
+    // Trust the nearest `trustProxyHops` proxies' X-Forwarded-For entries, no more.
+    trustProxy: (_address: string, hop: number) => hop < (trustProxyHops ?? 0),
   });
   const keys = new KeyStore(database.db, clock);
   const entities = new EntityStore(database.db, clock, {

@@ -246,6 +246,22 @@ describe.each(TEST_DATABASES)('access control on $name', (testDatabase) => {
     expect(unknown.json().error.code).toBe('invalid_credentials');
   });
 
+  it('throttles each forwarded client separately behind a trusted proxy', async () => {
+    await app.http.close();
+    app = await buildApp({ database, clock: () => now, passwordHashing: FAST_HASHING, trustProxyHops: 1 });
+    await setupAdmin();
+    const login = (address: string) =>
+      app.http.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        headers: { 'x-forwarded-for': address },
+        payload: { email: 'ada@example.com', password: 'wrong password!' },
+      });
+    for (let attempt = 0; attempt < 5; attempt++) expect((await login('203.0.113.7')).statusCode).toBe(401);
+    expect((await login('203.0.113.7')).statusCode).toBe(429);
+    expect((await login('198.51.100.9')).statusCode).toBe(401);
+  });
+
   it('signs a disabled user out at once, and keeps the last admin', async () => {
     const admin = await setupAdmin();
     const editor = await addUser(admin, 'ed@example.com', 'editor');
