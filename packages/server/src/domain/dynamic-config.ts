@@ -10,6 +10,7 @@ import {
   patchSchemaOf,
   ruleInputSchema,
   saltedRulesBehaviour,
+  saltSchema,
   storedRuleSchema,
 } from './rules.js';
 
@@ -25,6 +26,8 @@ export const dynamicConfigInputSchema = z.object({
   ...metadataFields,
   enabled: z.boolean().default(true),
   idType: idTypeSchema.default('userID'),
+  /** Spec salt; the server makes one when absent. Config as code gives an exported one back; a different salt reshuffles every rule's users. */
+  salt: saltSchema.optional(),
   defaultValue: jsonObject.default({}),
   rules: z.array(configRuleInput).max(200).default([]),
 });

@@ -12,6 +12,7 @@ import {
   jsonObject,
   metadataFields,
   patchSchemaOf,
+  saltSchema,
   systemCondition,
 } from './rules.js';
 
@@ -27,7 +28,10 @@ export const EXPERIMENT_STATUSES = ['draft', 'running', 'stopped', 'shipped'] as
 export type ExperimentStatus = (typeof EXPERIMENT_STATUSES)[number];
 
 const groupInput = z.object({
-  /** Present when editing a group that exists: it keeps its id (the rule id SDKs report). */
+  /**
+   * Present when editing a group that exists: it keeps its id (the rule id SDKs report, and the
+   * group's rule salt). When creating an experiment, ids given are kept (config as code).
+   */
   id: z.string().min(1).max(100).optional(),
   name: z.string().min(1).max(100),
   /** Share of the experiment's users, in percent with at most one decimal (1,000 buckets). */
@@ -68,6 +72,10 @@ export const experimentInputSchema = z.object({
   defaultValue: jsonObject.default({}),
   /** Units that always get a group, e.g. the team testing each variant. */
   overrides: z.array(overrideSchema).max(100).default([]),
+  /** Salt of the group split; the server makes one when absent (config as code gives an exported one back). */
+  salt: saltSchema.optional(),
+  /** Salt of the allocation outside layers; likewise. */
+  allocationSalt: saltSchema.optional(),
 });
 export const experimentPatchSchema = patchSchemaOf(experimentInputSchema.omit({ name: true }));
 export const storedExperimentSchema = experimentInputSchema.extend({
@@ -129,8 +137,19 @@ function assignGroups(
   current: StoredExperiment | undefined,
 ): ExperimentGroup[] {
   const existing = new Map((current?.groups ?? []).map((group) => [group.id, group]));
+  const seen = new Set<string>();
   const assigned = groups.map((group, index) => {
-    if (group.id && !existing.has(group.id)) {
+    if (group.id !== undefined) {
+      if (seen.has(group.id)) {
+        throw new InvalidInputError('duplicate_group', `two groups have the id "${group.id}"`, {
+          field: `groups.${index}.id`,
+        });
+      }
+      seen.add(group.id);
+    }
+    // A new experiment takes the ids it is given (recreated from an export); a change may only
+    // name groups that exist, so a typo does not silently become a new group.
+    if (current && group.id && !existing.has(group.id)) {
       throw new InvalidInputError(
         'unknown_group',
         `group "${group.id}" does not exist; omit "id" for a new group`,
@@ -186,8 +205,8 @@ export const experimentKind: AuthoredKind<StoredExperiment> = {
     return {
       ...input,
       groups: assignGroups(input.groups, undefined),
-      salt: randomUUID(),
-      allocationSalt: randomUUID(),
+      salt: input.salt ?? randomUUID(),
+      allocationSalt: input.allocationSalt ?? randomUUID(),
       status: 'draft',
       shippedGroup: null,
       startedAt: null,
@@ -205,7 +224,7 @@ export const experimentKind: AuthoredKind<StoredExperiment> = {
       );
     }
     if (current.status !== 'draft') {
-      for (const field of ['idType', 'layer'] as const) {
+      for (const field of ['idType', 'layer', 'salt', 'allocationSalt'] as const) {
         if (patch[field] !== undefined && patch[field] !== current[field]) {
           throw new ConflictError('experiment_started', `${field} is fixed once an experiment starts`, {
             field,

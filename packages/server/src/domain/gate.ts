@@ -24,6 +24,7 @@ import {
   patchSchemaOf,
   ruleInputSchema,
   saltedRulesBehaviour,
+  saltSchema,
   storedRuleSchema,
 } from './rules.js';
 
@@ -37,6 +38,8 @@ export const gateInputSchema = z.object({
   ...metadataFields,
   enabled: z.boolean().default(true),
   idType: idTypeSchema.default('userID'),
+  /** Spec salt; the server makes one when absent. Config as code gives an exported one back; a different salt reshuffles every rule's users. */
+  salt: saltSchema.optional(),
   rules: z.array(ruleInputSchema).max(200).default([]),
   /** Stages the gate is released through (null: none); its rules follow the gate's own. */
   releasePlan: releasePlanInputSchema.nullable().default(null),

@@ -10,6 +10,7 @@ import {
   jsonObject,
   metadataFields,
   patchSchemaOf,
+  saltSchema,
   systemCondition,
 } from './rules.js';
 
@@ -27,6 +28,8 @@ export const layerInputSchema = z.object({
   name: entityName,
   ...metadataFields,
   idType: idTypeSchema.default('userID'),
+  /** Salt of the layer's slots; the server makes one when absent (config as code gives an exported one back). */
+  salt: saltSchema.optional(),
   /** The layer's parameters and the value of each outside any experiment. */
   defaultValue: jsonObject.default({}),
 });
@@ -59,7 +62,7 @@ export const layerKind: AuthoredKind<StoredLayer> = {
   stored: storedLayerSchema,
   hasRules: false,
   actions: [],
-  create: (input: LayerInput) => ({ ...input, salt: randomUUID(), allocations: {} }),
+  create: (input: LayerInput) => ({ ...input, salt: input.salt ?? randomUUID(), allocations: {} }),
   // The layer's parameters must keep covering what its experiments set.
   validate: async (next, writer) => {
     for (const experiment of await writer.list<LayerMember>('experiment')) {
@@ -78,12 +81,17 @@ export const layerKind: AuthoredKind<StoredLayer> = {
   },
   update: (current, patch: LayerPatch) => {
     const running = Object.keys(current.allocations);
-    if (patch.idType !== undefined && patch.idType !== current.idType && running.length > 0) {
-      throw new ConflictError(
-        'layer_in_use',
-        `the unit type of layer "${current.name}" cannot change while experiments run in it: ${running.join(', ')}`,
-        { field: 'idType' },
-      );
+    for (const [field, label] of [
+      ['idType', 'unit type'],
+      ['salt', 'salt'],
+    ] as const) {
+      if (patch[field] !== undefined && patch[field] !== current[field] && running.length > 0) {
+        throw new ConflictError(
+          'layer_in_use',
+          `the ${label} of layer "${current.name}" cannot change while experiments run in it: ${running.join(', ')}`,
+          { field },
+        );
+      }
     }
     return { ...current, ...definedFields(patch) };
   },

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ConflictError, InvalidInputError } from '../errors.js';
-import { entityName, type StoredRule } from './rules.js';
+import { entityName, type StoredRule, saltSchema } from './rules.js';
 import { SEGMENT_PREFIX } from './segment.js';
 
 /**
@@ -67,6 +67,11 @@ export const releasePlanInputSchema = z
     alpha: z.number().gt(0).max(0.2).default(0.05),
     /** Confidence sequences: the number of units at which the interval is tightest. */
     nStar: z.number().int().min(100).max(100_000_000).default(10_000),
+    /**
+     * Bucketing salt of the percentage stages. Left out, a replaced plan keeps its salt and a new
+     * one gets a random one; config as code gives an exported one back.
+     */
+    salt: saltSchema.optional(),
   })
   .superRefine((plan, ctx) => {
     let highest = -1;
@@ -123,7 +128,7 @@ export const storedReleasePlanSchema = z.object({
 export type StoredStage = z.infer<typeof storedStageSchema>;
 export type StoredReleasePlan = z.infer<typeof storedReleasePlanSchema>;
 
-/** A new plan, starting at its first stage; a replaced plan's salt is kept. */
+/** A new plan, starting at its first stage; a replaced plan's salt is kept unless one is given. */
 export function createReleasePlan(
   input: ReleasePlanInput,
   now: number,
@@ -146,7 +151,7 @@ export function createReleasePlan(
     onRegression: input.onRegression,
     alpha: input.alpha,
     nStar: input.nStar,
-    salt: previous?.salt ?? randomUUID(),
+    salt: input.salt ?? previous?.salt ?? randomUUID(),
     current: 0,
     stageStartedAt: now,
     status: 'active',

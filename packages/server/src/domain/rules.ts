@@ -16,6 +16,13 @@ export const entityName = z
 
 export const idTypeSchema = z.string().min(1).max(100);
 
+/**
+ * A bucketing salt given by the caller. Salts are normally made by the server; config as code
+ * (`switchyard export` / `apply`) sends them back so a recreated object buckets every user as
+ * the original did.
+ */
+export const saltSchema = z.string().min(1).max(100);
+
 /** Description, tags and owner: the same on every kind. */
 export const metadataFields = {
   description: z.string().max(2000).default(''),
@@ -109,8 +116,17 @@ const ruleFields = {
 };
 
 export const ruleInputSchema = z.object({
-  /** Present when editing an existing rule: it keeps its id and salt, so its users stay in. */
+  /**
+   * Present when editing an existing rule: it keeps its id and salt, so its users stay in. An id
+   * the object does not have yet is refused, unless `salt` is given too: then it names a new rule
+   * with that id and salt (config as code recreating a rule).
+   */
   id: z.string().min(1).max(100).optional(),
+  /**
+   * Usually left out: an existing rule keeps its salt, a new one gets a random one. Given, the
+   * rule buckets with it; a different salt on an existing rule reshuffles its users, as resalt does.
+   */
+  salt: saltSchema.optional(),
   ...ruleFields,
 });
 export type RuleInput = z.infer<typeof ruleInputSchema>;
@@ -132,18 +148,31 @@ export function assignRules<R extends RuleInput>(
   existing: readonly StoredRule[],
 ): (Omit<R, 'id'> & StoredRule)[] {
   const byId = new Map(existing.map((rule) => [rule.id, rule]));
+  const seen = new Set<string>();
   return rules.map((rule, index) => {
     const previous = rule.id ? byId.get(rule.id) : undefined;
-    if (rule.id && !previous) {
+    if (rule.id && !previous && rule.salt === undefined) {
       throw new InvalidInputError(
         'unknown_rule',
-        `rule "${rule.id}" does not exist; omit "id" for a new rule`,
+        `rule "${rule.id}" does not exist; omit "id" for a new rule (or give "salt" too, to create it with both)`,
         {
           field: `rules.${index}.id`,
         },
       );
     }
-    return { ...rule, id: previous?.id ?? randomUUID(), salt: previous?.salt ?? randomUUID() };
+    if (rule.id) {
+      if (seen.has(rule.id)) {
+        throw new InvalidInputError('duplicate_rule', `two rules have the id "${rule.id}"`, {
+          field: `rules.${index}.id`,
+        });
+      }
+      seen.add(rule.id);
+    }
+    return {
+      ...rule,
+      id: rule.id ?? randomUUID(),
+      salt: rule.salt ?? previous?.salt ?? randomUUID(),
+    };
   });
 }
 
@@ -176,9 +205,9 @@ export const saltedRulesBehaviour = {
   hasRules: true,
   references: (stored: { rules: readonly { conditions: readonly Condition[] }[] }) =>
     referencedGates(stored.rules),
-  create: <Input extends { rules: RuleInput[] }>(input: Input) => ({
+  create: <Input extends { rules: RuleInput[]; salt?: string }>(input: Input) => ({
     ...input,
-    salt: randomUUID(),
+    salt: input.salt ?? randomUUID(),
     rules: assignRules(input.rules, []),
   }),
   update: <Stored extends { rules: StoredRule[] }>(

@@ -9,6 +9,7 @@ import {
   patchSchemaOf,
   ruleInputSchema,
   saltedRulesBehaviour,
+  saltSchema,
   storedRuleSchema,
   systemCondition,
 } from './rules.js';
@@ -26,6 +27,8 @@ export const segmentInputSchema = z.object({
   name: entityName,
   ...metadataFields,
   idType: idTypeSchema.default('userID'),
+  /** Spec salt; the server makes one when absent. Config as code gives an exported one back; a different salt reshuffles every rule's users. */
+  salt: saltSchema.optional(),
   /** Rule-based: the user is in the segment if any rule passes. */
   rules: z.array(ruleInputSchema).max(200).default([]),
   /** ID-list based: the user's `idType` unit is in this ID list (the rules are then ignored). */
