@@ -1,9 +1,11 @@
 import { useMemo, useState } from 'react';
 import type { Environment, PulseComparison, PulseMetric, PulseResult, PulseSeries } from '../api/types.js';
 import { useInterval, useResource } from '../api/use-api.js';
+import { FieldErrors } from '../components/field-errors.js';
 import { LiftBar, liftDomain } from '../components/lift-bar.js';
 import { type ChartPoint, LineChart } from '../components/line-chart.js';
 import { EmptyState, Loaded } from '../components/status.js';
+import { SelectField, TextField } from '../components/text-field.js';
 import { formatCount, formatLift, formatNumber, formatPValue } from '../format.js';
 
 const VERDICT_LABEL: Record<PulseMetric['verdict'], string> = {
@@ -16,11 +18,61 @@ const VERDICT_LABEL: Record<PulseMetric['verdict'], string> = {
 /** Refresh of the results while the panel is open (the aggregates move every 2 s at most). */
 const REFRESH_MS = 15_000;
 
+/** The confidence levels offered, and the alpha the Pulse API takes for each. */
+const CONFIDENCE = [
+  ['90', '90%'],
+  ['95', '95%'],
+  ['99', '99%'],
+] as const;
+type Confidence = (typeof CONFIDENCE)[number][0];
+
+/** What the Pulse results API accepts (packages/server/src/routes/pulse.ts), as the controls hold it. */
+export interface PulseOptions {
+  confidence: Confidence;
+  /** Variance reduction with each unit's pre-exposure data (non-ratio metrics). */
+  cuped: boolean;
+  /** Always-valid confidence sequences rather than fixed-horizon intervals. */
+  sequential: boolean;
+  /** Sequential only: the sample size where the interval is tightest; empty for the server's default. */
+  nStar: string;
+  /** Results as of the end of this UTC day (YYYY-MM-DD); empty: to date. */
+  through: string;
+}
+
+export const DEFAULT_PULSE_OPTIONS: PulseOptions = {
+  confidence: '95',
+  cuped: true,
+  sequential: true,
+  nStar: '',
+  through: '',
+};
+
+/** Why an expected sample size cannot be sent (the API takes whole numbers from 100 to 1e9). */
+function nStarProblem(text: string): string | undefined {
+  if (text.trim() === '') return undefined;
+  const n = Number(text);
+  return Number.isInteger(n) && n >= 100 && n <= 1e9 ? undefined : 'a whole number from 100 up';
+}
+
+/** The query for the results (and, without `through`, the series). */
+export function pulseQuery(options: PulseOptions, environment: string) {
+  return {
+    environment,
+    alpha: Math.round(100 - Number(options.confidence)) / 100,
+    cuped: options.cuped,
+    sequential: options.sequential,
+    ...(options.sequential &&
+      options.nStar.trim() !== '' &&
+      !nStarProblem(options.nStar) && { nStar: Number(options.nStar) }),
+    ...(options.through && { through: options.through }),
+  };
+}
+
 /**
  * Pulse for a gate (each rule's passing units against its failing ones) or an experiment (each
- * group against control): per metric the means, the relative lift with its always-valid
- * interval drawn against zero, significance, and the sample-ratio check; then the lift over
- * time by day or hour.
+ * group against control): per metric the means, the relative lift with its interval drawn
+ * against zero, significance, and the sample-ratio check; then the lift over time by day or
+ * hour. The analysis options (confidence, CUPED, sequential testing, the date) re-query both.
  */
 export function PulsePanel({
   kind,
@@ -37,9 +89,12 @@ export function PulsePanel({
   ruleNames?: ReadonlyMap<string, string>;
 }) {
   const [environment, setEnvironment] = useState(defaultEnvironment);
+  const [options, setOptions] = useState(DEFAULT_PULSE_OPTIONS);
   const base = `/pulse/${kind}s/${encodeURIComponent(name)}`;
-  const result = useResource<PulseResult>(base, { sequential: true, environment });
-  useInterval(() => void result.reload(), REFRESH_MS);
+  const query = pulseQuery(options, environment);
+  const result = useResource<PulseResult>(base, query);
+  // Results through a past day do not move: no need to refresh them.
+  useInterval(() => void result.reload(), options.through ? null : REFRESH_MS);
 
   return (
     <section aria-labelledby="pulse-title" className="pulse">
@@ -59,10 +114,9 @@ export function PulsePanel({
           Refresh
         </button>
       </header>
-      <p className="muted small">
-        95% always-valid intervals (safe to look at any time). Means are per exposed unit, counted from its
-        first exposure.
-      </p>
+      <FieldErrors error={result.error}>
+        <PulseOptionsBar options={options} onChange={setOptions} />
+      </FieldErrors>
       <Loaded resource={result} label="Pulse results">
         {(data) =>
           data.comparisons.length === 0 ? (
@@ -71,6 +125,9 @@ export function PulsePanel({
             </EmptyState>
           ) : (
             <>
+              <p className="muted small" data-testid="pulse-method">
+                {describeOptions(data)} Means are per exposed unit, counted from its first exposure.
+              </p>
               {data.comparisons.map((comparison, index) => (
                 <ComparisonView
                   key={`${comparison.treatment.arm}-${comparison.control.arm}`}
@@ -82,7 +139,7 @@ export function PulsePanel({
               ))}
               <SeriesView
                 base={base}
-                environment={environment}
+                query={query}
                 comparisons={data.comparisons}
                 kind={kind}
                 ruleNames={ruleNames}
@@ -92,6 +149,80 @@ export function PulsePanel({
         }
       </Loaded>
     </section>
+  );
+}
+
+/** What the results were computed with, as the server says (not as the controls say). */
+function describeOptions(data: PulseResult): string {
+  const { alpha, cuped, sequential } = data.options;
+  const level = `${Math.round((1 - alpha) * 1000) / 10}%`;
+  return [
+    sequential
+      ? `${level} always-valid intervals (safe to look at any time).`
+      : `${level} fixed-horizon intervals (valid for one look at the planned sample size).`,
+    cuped ? 'CUPED on: metrics with pre-exposure data are variance-adjusted.' : 'CUPED off.',
+    data.through ? `Results through the end of ${data.through} (UTC).` : 'Results to date.',
+  ].join(' ');
+}
+
+function PulseOptionsBar({
+  options,
+  onChange,
+}: {
+  options: PulseOptions;
+  onChange: (options: PulseOptions) => void;
+}) {
+  const [nStar, setNStar] = useState(options.nStar);
+  const set = (changes: Partial<PulseOptions>) => onChange({ ...options, ...changes });
+  const problem = nStarProblem(nStar);
+  return (
+    <fieldset className="pulse-options">
+      <legend>Analysis</legend>
+      <SelectField
+        label="Confidence"
+        path="querystring.alpha"
+        value={options.confidence}
+        onChange={(confidence) => set({ confidence })}
+        options={CONFIDENCE}
+      />
+      <label className="inline checkbox-field">
+        <input type="checkbox" checked={options.cuped} onChange={(e) => set({ cuped: e.target.checked })} />
+        CUPED variance reduction
+      </label>
+      <label className="inline checkbox-field">
+        <input
+          type="checkbox"
+          checked={options.sequential}
+          onChange={(e) => set({ sequential: e.target.checked })}
+        />
+        Sequential testing (always valid)
+      </label>
+      {options.sequential && (
+        <TextField
+          label="Expected units"
+          path="querystring.nStar"
+          hint="Where the interval is tightest (optional)"
+          clientError={problem}
+          type="number"
+          min={100}
+          step={1}
+          value={nStar}
+          onChange={(text) => {
+            setNStar(text);
+            // Only a size the API takes re-queries; half-typed numbers wait.
+            if (!nStarProblem(text)) set({ nStar: text });
+          }}
+        />
+      )}
+      <TextField
+        label="Through"
+        path="querystring.through"
+        hint="End of this UTC day; empty: to date"
+        type="date"
+        value={options.through}
+        onChange={(through) => set({ through })}
+      />
+    </fieldset>
   );
 }
 
@@ -242,13 +373,14 @@ export function seriesPoints(
 
 function SeriesView({
   base,
-  environment,
+  query,
   comparisons,
   kind,
   ruleNames,
 }: {
   base: string;
-  environment: string;
+  /** The results' query: the series is computed the same way, up to the results' day. */
+  query: ReturnType<typeof pulseQuery>;
   comparisons: PulseComparison[];
   kind: 'gate' | 'experiment';
   ruleNames?: ReadonlyMap<string, string> | undefined;
@@ -257,7 +389,14 @@ function SeriesView({
   const [comparisonIndex, setComparisonIndex] = useState(0);
   const comparison = comparisons[comparisonIndex] ?? comparisons[0];
   const [metric, setMetric] = useState(comparison?.metrics[0]?.metric ?? '');
-  const series = useResource<PulseSeries>(`${base}/series`, { sequential: true, environment, granularity });
+  const [from, setFrom] = useState('');
+  const { through, ...options } = query;
+  const series = useResource<PulseSeries>(`${base}/series`, {
+    ...options,
+    granularity,
+    ...(from && { from }),
+    ...(through && { to: through }),
+  });
   const points = useMemo(
     () => (series.data && comparison ? seriesPoints(series.data, comparison, metric) : []),
     [series.data, comparison, metric],
@@ -291,6 +430,10 @@ function SeriesView({
               </option>
             ))}
           </select>
+        </label>
+        <label className="inline-field">
+          From
+          <input type="date" value={from} max={through} onChange={(event) => setFrom(event.target.value)} />
         </label>
         <fieldset className="segmented">
           <legend className="visually-hidden">Granularity</legend>

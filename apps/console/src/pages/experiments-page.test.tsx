@@ -149,4 +149,20 @@ describe('ExperimentPage: ID overrides', () => {
     await waitFor(() => expect(group.getAttribute('aria-invalid')).toBe('true'));
     expect(override(1).getByText('no group is named "Gone"')).toBeTruthy();
   });
+
+  it('a running experiment shows Pulse with its analysis options', async () => {
+    const api = fakeApi({
+      'GET /experiments/checkout_test': { body: { ...experiment, status: 'running', startedAt: 0 } },
+      'GET /environments': { body: { environments: [{ name: 'production', createdAt: 0 }] } },
+      'GET /pulse/experiments/checkout_test': { body: { comparisons: [], options: {} } },
+    });
+    renderWithApi(<ExperimentPage name="checkout_test" />);
+    await screen.findByText('No exposures yet');
+    fireEvent.click(screen.getByLabelText('CUPED variance reduction'));
+    await waitFor(() =>
+      expect(
+        api.calls.filter((call) => call.path === '/pulse/experiments/checkout_test').at(-1)?.query,
+      ).toMatchObject({ cuped: 'false', sequential: 'true', alpha: '0.05' }),
+    );
+  });
 });

@@ -5,6 +5,8 @@ export interface Call {
   path: string;
   body: unknown;
   headers: Record<string, string>;
+  /** The query string's parameters. */
+  query: Record<string, string>;
 }
 
 type Responder = (call: Call) => { status?: number; body?: unknown } | undefined;
@@ -24,6 +26,7 @@ export function fakeApi(routes: Record<string, Responder | { status?: number; bo
       path,
       body: typeof init.body === 'string' ? JSON.parse(init.body) : undefined,
       headers: (init.headers ?? {}) as Record<string, string>,
+      query: Object.fromEntries(url.searchParams),
     };
     calls.push(call);
     const route = routes[`${method} ${path}`];
