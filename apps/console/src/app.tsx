@@ -1,6 +1,18 @@
-import { type ComponentType, lazy, type ReactNode, Suspense, useEffect, useMemo, useState } from 'react';
+import {
+  type ComponentType,
+  lazy,
+  type ReactNode,
+  Suspense,
+  useCallback,
+  useEffect,
+  useMemo,
+  useState,
+} from 'react';
+import { type Access, AccessContext, refusalOf, SessionUpdateContext } from './access/access-context.js';
+import { accessOf, clientFor, restoreSignIn, type SignedIn } from './access/sign-in-state.js';
+import { type ChangeRequest, type Role, roleAtLeast, type Session } from './api/access-types.js';
 import { ApiClient, type ApiError } from './api/client.js';
-import { ApiContext } from './api/use-api.js';
+import { ApiContext, useInterval, useResource } from './api/use-api.js';
 import { Loading } from './components/status.js';
 import { GatesPage } from './gates/gates-page.js';
 import { clearStoredKey, readStoredKey, storeKey } from './key-storage.js';
@@ -36,8 +48,14 @@ const MetricsPage = page(() => import('./pages/metrics-page.js'), 'MetricsPage')
 const SegmentPage = page(() => import('./pages/segments-page.js'), 'SegmentPage');
 const SegmentsPage = page(() => import('./pages/segments-page.js'), 'SegmentsPage');
 const WebhooksPage = page(() => import('./pages/webhooks-page.js'), 'WebhooksPage');
+const UsersPage = page(() => import('./pages/users-page.js'), 'UsersPage');
+const ChangeRequestsPage = page(() => import('./pages/change-requests-page.js'), 'ChangeRequestsPage');
+const ChangeRequestPage = page(() => import('./pages/change-requests-page.js'), 'ChangeRequestPage');
+const EnvironmentsPage = page(() => import('./pages/environments-page.js'), 'EnvironmentsPage');
+const AccountPage = page(() => import('./pages/account-page.js'), 'AccountPage');
 
-const NAV: { to: string; label: string }[] = [
+/** `needs`: the least role the page is for (admin pages answer 403 to everyone else). */
+const NAV: { to: string; label: string; needs?: Role }[] = [
   { to: '/gates', label: 'Gates' },
   { to: '/experiments', label: 'Experiments' },
   { to: '/layers', label: 'Layers' },
@@ -46,13 +64,16 @@ const NAV: { to: string; label: string }[] = [
   { to: '/id-lists', label: 'ID lists' },
   { to: '/metrics', label: 'Metrics' },
   { to: '/evaluate', label: 'Evaluate as user' },
+  { to: '/change-requests', label: 'Change requests' },
   { to: '/audit', label: 'Audit log' },
   { to: '/fleet', label: 'SDK fleet' },
-  { to: '/keys', label: 'API keys' },
-  { to: '/webhooks', label: 'Webhooks' },
+  { to: '/environments', label: 'Environments' },
+  { to: '/keys', label: 'API keys', needs: 'admin' },
+  { to: '/users', label: 'Users', needs: 'admin' },
+  { to: '/webhooks', label: 'Webhooks', needs: 'admin' },
 ];
 
-type Route = [pattern: string, render: (params: Record<string, string>) => ReactNode];
+type Route = [pattern: string, render: (params: Record<string, string>) => ReactNode, needs?: Role];
 
 const ROUTES: Route[] = [
   ['/gates', () => <GatesPage />],
@@ -73,16 +94,31 @@ const ROUTES: Route[] = [
   ['/id-lists', () => <IdListsPage />],
   ['/metrics', () => <MetricsPage />],
   ['/evaluate', () => <EvaluatePage />],
+  ['/change-requests', () => <ChangeRequestsPage />],
+  ['/change-requests/:id', (p) => <ChangeRequestPage id={Number(p.id)} />],
   ['/audit', () => <AuditPage />],
   ['/fleet', () => <FleetPage />],
-  ['/keys', () => <KeysPage />],
-  ['/webhooks', () => <WebhooksPage />],
+  ['/environments', () => <EnvironmentsPage />],
+  ['/keys', () => <KeysPage />, 'admin'],
+  ['/users', () => <UsersPage />, 'admin'],
+  ['/webhooks', () => <WebhooksPage />, 'admin'],
+  ['/account', () => <AccountPage />],
 ];
 
-function renderRoute(path: string): ReactNode {
-  for (const [pattern, render] of ROUTES) {
+function renderRoute(path: string, access: Access): ReactNode {
+  for (const [pattern, render, needs] of ROUTES) {
     const params = matchPath(pattern, path);
-    if (params) return render(params);
+    if (!params) continue;
+    const refusal = needs && refusalOf(access, needs);
+    if (refusal) {
+      return (
+        <section>
+          <h1>Not available</h1>
+          <p>{refusal}</p>
+        </section>
+      );
+    }
+    return render(params);
   }
   return (
     <section>
@@ -94,19 +130,43 @@ function renderRoute(path: string): ReactNode {
   );
 }
 
+type Phase =
+  | { state: 'checking' }
+  | { state: 'signed-out'; setupRequired: boolean; reason?: ApiError | undefined }
+  | { state: 'signed-in'; signedIn: SignedIn };
+
 export function App() {
-  const [key, setKey] = useState<string | null>(() => readStoredKey());
-  const [signOutReason, setSignOutReason] = useState<ApiError | undefined>();
-  const api = useMemo(() => (key ? new ApiClient(key) : null), [key]);
+  const [phase, setPhase] = useState<Phase>({ state: 'checking' });
+  const signedIn = phase.state === 'signed-in' ? phase.signedIn : null;
+  const api = useMemo(() => (signedIn ? clientFor(signedIn) : null), [signedIn]);
+  const access = useMemo(() => (signedIn ? accessOf(signedIn) : null), [signedIn]);
   const { path } = useLocation();
+
+  // A reload stays signed in: the stored key, or the session cookie (whose CSRF token is read
+  // again, since it lives in memory only).
+  useEffect(() => {
+    let current = true;
+    const stored = readStoredKey();
+    void restoreSignIn(stored).then((restored) => {
+      if (!current) return;
+      if (restored.signedIn) {
+        setPhase({ state: 'signed-in', signedIn: restored.signedIn });
+        return;
+      }
+      if (stored) clearStoredKey();
+      setPhase({ state: 'signed-out', setupRequired: restored.setupRequired, reason: restored.reason });
+    });
+    return () => {
+      current = false;
+    };
+  }, []);
 
   useEffect(() => {
     if (!api) return;
-    // A 401 means the key was revoked (or the database replaced): back to sign-in, saying why.
+    // A 401 means the session ended or the key was revoked: back to sign-in, saying why.
     api.onUnauthorized((error) => {
       clearStoredKey();
-      setSignOutReason(error);
-      setKey(null);
+      setPhase({ state: 'signed-out', setupRequired: false, reason: error });
     });
     return () => api.onUnauthorized(undefined);
   }, [api]);
@@ -115,55 +175,135 @@ export function App() {
     if (path === '/' && api) navigate('/gates', { replace: true });
   }, [path, api]);
 
-  if (!api) {
+  const onSession = useCallback((session: Session) => {
+    setPhase({ state: 'signed-in', signedIn: { type: 'session', session } });
+  }, []);
+
+  if (phase.state === 'checking') {
+    return (
+      <main className="sign-in">
+        <Loading label="Checking your sign-in" />
+      </main>
+    );
+  }
+
+  if (!api || !access || !signedIn) {
+    const signedOut = phase.state === 'signed-out' ? phase : { setupRequired: false, reason: undefined };
     return (
       <SignInPage
-        reason={signOutReason}
-        onSignIn={(signedIn) => {
-          storeKey(signedIn);
-          setSignOutReason(undefined);
-          setKey(signedIn);
+        // A new reason (or setup done elsewhere) is a fresh form.
+        key={`${signedOut.setupRequired}:${signedOut.reason?.code ?? ''}`}
+        setupRequired={signedOut.setupRequired}
+        reason={signedOut.reason}
+        onSignIn={(next) => {
+          if (next.type === 'key') storeKey(next.key);
+          else clearStoredKey();
+          setPhase({ state: 'signed-in', signedIn: next });
         }}
       />
     );
   }
 
-  const signOut = () => {
+  const signOut = async () => {
     clearStoredKey();
-    setSignOutReason(undefined);
-    setKey(null);
+    if (signedIn.type === 'session') {
+      // Ends the session on the server and clears the cookie; signed out here either way.
+      await new ApiClient().post('/auth/logout', {}).catch(() => undefined);
+    }
+    setPhase({ state: 'signed-out', setupRequired: false });
   };
 
   return (
     <ApiContext.Provider value={api}>
-      <a className="skip-link" href="#main">
-        Skip to content
-      </a>
-      <div className="shell">
-        <nav className="sidebar" aria-label="Main">
-          <Link to="/gates" className="brand">
-            <span className="logo" aria-hidden="true" /> Switchyard
-          </Link>
-          <ul>
-            {NAV.map((item) => {
-              const current = path === item.to || path.startsWith(`${item.to}/`);
-              return (
-                <li key={item.to}>
-                  <Link to={item.to} {...(current && { 'aria-current': 'page' as const })}>
-                    {item.label}
-                  </Link>
-                </li>
-              );
-            })}
-          </ul>
-          <button type="button" className="sign-out" onClick={signOut}>
-            Sign out
-          </button>
-        </nav>
-        <main id="main" className="content" tabIndex={-1}>
-          <Suspense fallback={<Loading label="Loading the page" />}>{renderRoute(path)}</Suspense>
-        </main>
-      </div>
+      <AccessContext.Provider value={access}>
+        <SessionUpdateContext.Provider value={onSession}>
+          <a className="skip-link" href="#main">
+            Skip to content
+          </a>
+          <div className="shell">
+            <nav className="sidebar" aria-label="Main">
+              <Link to="/gates" className="brand">
+                <span className="logo" aria-hidden="true" /> Switchyard
+              </Link>
+              <ul>
+                {NAV.filter((item) => !item.needs || roleAtLeast(access.role, item.needs)).map((item) => {
+                  const current = path === item.to || path.startsWith(`${item.to}/`);
+                  return (
+                    <li key={item.to}>
+                      <Link to={item.to} {...(current && { 'aria-current': 'page' as const })}>
+                        {item.label}
+                        {item.to === '/change-requests' && <PendingCount />}
+                      </Link>
+                    </li>
+                  );
+                })}
+              </ul>
+            </nav>
+            <div className="main-column">
+              <AccountBar access={access} onSignOut={signOut} />
+              <main id="main" className="content" tabIndex={-1}>
+                <Suspense fallback={<Loading label="Loading the page" />}>
+                  {renderRoute(path, access)}
+                </Suspense>
+              </main>
+            </div>
+          </div>
+        </SessionUpdateContext.Provider>
+      </AccessContext.Provider>
     </ApiContext.Provider>
+  );
+}
+
+const ROLE_LABEL: Record<Role, string> = { viewer: 'viewer', editor: 'editor', admin: 'admin' };
+
+/** Who is signed in and as what, with sign-out; viewers also read that changes are refused. */
+function AccountBar({ access, onSignOut }: { access: Access; onSignOut: () => void }) {
+  const { signer, role } = access;
+  const readOnly = refusalOf(access, 'editor');
+  return (
+    <header className="account-bar">
+      {readOnly && (
+        <p className="read-only-note" data-testid="read-only-note">
+          Read-only. {readOnly}
+        </p>
+      )}
+      <div className="account-who" data-testid="signed-in-as">
+        {signer.type === 'user' ? (
+          <>
+            Signed in as{' '}
+            <Link to="/account" title={signer.user.email}>
+              {signer.user.name}
+            </Link>
+          </>
+        ) : (
+          <>
+            Console key <code>{signer.prefix}…</code>
+            {signer.access === 'read' && ' (read-only)'}
+          </>
+        )}{' '}
+        <span className={`badge role role-${role}`} title={`Role: ${ROLE_LABEL[role]}`}>
+          {ROLE_LABEL[role]}
+        </span>
+      </div>
+      <button type="button" className="small sign-out" onClick={onSignOut}>
+        Sign out
+      </button>
+    </header>
+  );
+}
+
+const PENDING_REFRESH_MS = 30_000;
+
+/** How many change requests wait for a reviewer, next to the navigation link. */
+function PendingCount() {
+  const pending = useResource<{ changeRequests: ChangeRequest[] }>('/change-requests', { status: 'pending' });
+  useInterval(() => void pending.reload(), PENDING_REFRESH_MS);
+  const count = pending.data?.changeRequests.length ?? 0;
+  if (count === 0) return null;
+  return (
+    <span className="nav-count">
+      {count}
+      <span className="visually-hidden"> pending</span>
+    </span>
   );
 }

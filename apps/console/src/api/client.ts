@@ -1,6 +1,7 @@
 /**
- * The console's only way to the server: the authoring API under /api/v1 with the console key
- * as a bearer token. Every failure becomes an ApiError carrying the server's stable
+ * The console's only way to the server: the authoring API under /api/v1, as a signed-in person
+ * (the session cookie, plus the CSRF token on every change) or with a console key as a bearer
+ * token. Every failure becomes an ApiError carrying the server's stable
  * `{ error: { code, message, details } }`, so pages can show the code and message, and put
  * the message next to the field `details.field` names.
  */
@@ -15,13 +16,18 @@ export class ApiError extends Error {
   readonly code: string;
   readonly status: number;
   readonly details: Record<string, unknown>;
+  /** From `Retry-After` on a 429 (too many sign-ins): how long to wait before trying again. */
+  readonly retryAfterSeconds: number | null;
 
-  constructor(status: number, body: ApiErrorBody) {
+  constructor(status: number, body: ApiErrorBody, retryAfterSeconds: number | null = null) {
     super(body.message);
     this.name = 'ApiError';
     this.status = status;
     this.code = body.code;
     this.details = body.details ?? {};
+    const fromDetails = this.details.retryAfterSeconds;
+    this.retryAfterSeconds =
+      retryAfterSeconds ?? (typeof fromDetails === 'number' && fromDetails >= 0 ? fromDetails : null);
   }
 
   /**
@@ -76,17 +82,54 @@ export interface ApiResponse<T> {
 
 export type UnauthorizedListener = (error: ApiError) => void;
 
+/**
+ * How requests prove who sends them. `session`: the httpOnly cookie the browser sends by
+ * itself, and the CSRF token (kept in memory only) on every request that is not a read; `key`:
+ * a console key as a bearer token (cookies left out, so the key alone decides); `none`: sign-in
+ * itself.
+ */
+export type Credentials =
+  | { type: 'session'; csrfToken: string; csrfHeader?: string }
+  | { type: 'key'; key: string }
+  | { type: 'none' };
+
+export const DEFAULT_CSRF_HEADER = 'x-csrf-token';
+
+/**
+ * The 401 codes that mean "not signed in any more" (a session that ended, a revoked key). Other
+ * 401s (a wrong current password, a wrong setup token) are answers to show, not a sign-out.
+ */
+const SIGNED_OUT_CODES = new Set(['session_expired', 'unauthorized']);
+
 export class ApiClient {
   private unauthorized: UnauthorizedListener | undefined;
+  readonly credentials: Credentials;
 
+  /** `credentials` as a string is a console key. */
   constructor(
-    private readonly key: string,
+    credentials: Credentials | string = { type: 'none' },
     private readonly base = '/api/v1',
-  ) {}
+  ) {
+    this.credentials = typeof credentials === 'string' ? { type: 'key', key: credentials } : credentials;
+  }
 
-  /** Called on a 401 (a revoked or mistyped key): the app signs out and says why. */
+  /** Called on a 401 that ends the sign-in (a revoked key, an expired session): the app says why. */
   onUnauthorized(listener: UnauthorizedListener | undefined): void {
     this.unauthorized = listener;
+  }
+
+  /** The headers that carry the credentials for a request with `method`. */
+  authHeaders(method: string): Record<string, string> {
+    const credentials = this.credentials;
+    if (credentials.type === 'key') return { authorization: `Bearer ${credentials.key}` };
+    if (credentials.type === 'session' && method !== 'GET' && method !== 'HEAD') {
+      return { [credentials.csrfHeader ?? DEFAULT_CSRF_HEADER]: credentials.csrfToken };
+    }
+    return {};
+  }
+
+  private signedOut(error: ApiError): void {
+    if (error.status === 401 && SIGNED_OUT_CODES.has(error.code)) this.unauthorized?.(error);
   }
 
   url(path: string, query?: RequestOptions['query']): string {
@@ -98,19 +141,19 @@ export class ApiClient {
     return `${this.base}${path}${qs ? `?${qs}` : ''}`;
   }
 
-  get authorization(): string {
-    return `Bearer ${this.key}`;
-  }
-
   async request<T>(path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
-    const headers: Record<string, string> = { authorization: this.authorization };
+    const method = options.method ?? 'GET';
+    const headers: Record<string, string> = this.authHeaders(method);
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     if (options.ifMatch !== undefined) headers['if-match'] = `"${options.ifMatch}"`;
     let response: Response;
     try {
       response = await fetch(this.url(path, options.query), {
-        method: options.method ?? 'GET',
+        method,
         headers,
+        // The session cookie goes to this origin only; a key needs no cookie (and must not be
+        // mistaken for the person signed in elsewhere in this browser).
+        credentials: this.credentials.type === 'key' ? 'omit' : 'same-origin',
         ...(options.body !== undefined && { body: JSON.stringify(options.body) }),
         ...(options.signal && { signal: options.signal }),
       });
@@ -131,8 +174,12 @@ export class ApiClient {
       }
     }
     if (!response.ok) {
-      const error = new ApiError(response.status, errorBodyOf(parsed, response));
-      if (response.status === 401) this.unauthorized?.(error);
+      const error = new ApiError(
+        response.status,
+        errorBodyOf(parsed, response),
+        retryAfterOf(response.headers.get('retry-after')),
+      );
+      this.signedOut(error);
       throw error;
     }
     return { data: parsed as T, status: response.status, etag: response.headers.get('etag') };
@@ -171,7 +218,8 @@ export class ApiClient {
     const xhr = new XMLHttpRequest();
     const promise = new Promise<T>((resolve, reject) => {
       xhr.open('PUT', this.url(path, options.query));
-      xhr.setRequestHeader('authorization', this.authorization);
+      // Same-origin XHR sends the session cookie by itself; the CSRF token goes as a header.
+      for (const [name, value] of Object.entries(this.authHeaders('PUT'))) xhr.setRequestHeader(name, value);
       xhr.setRequestHeader('content-type', options.contentType);
       xhr.upload.onprogress = (event) => {
         if (event.lengthComputable && event.total > 0) options.onProgress?.(event.loaded / event.total);
@@ -191,8 +239,9 @@ export class ApiClient {
         const error = new ApiError(
           xhr.status,
           errorBodyOf(parsed, { status: xhr.status, statusText: xhr.statusText }),
+          retryAfterOf(xhr.getResponseHeader('retry-after')),
         );
-        if (xhr.status === 401) this.unauthorized?.(error);
+        this.signedOut(error);
         reject(error);
       };
       xhr.onerror = () =>
@@ -202,6 +251,13 @@ export class ApiClient {
     });
     return { promise, abort: () => xhr.abort() };
   }
+}
+
+/** `Retry-After` in seconds (the server sends seconds, never an HTTP date). */
+function retryAfterOf(header: string | null): number | null {
+  if (header === null || header.trim() === '') return null;
+  const seconds = Number(header);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds : null;
 }
 
 function errorBodyOf(parsed: unknown, response: { status: number; statusText: string }): ApiErrorBody {

@@ -4,6 +4,8 @@
  * only, so these are declared here rather than imported from the server.
  */
 
+import type { EnvironmentPolicy } from './access-types.js';
+
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
 
@@ -164,6 +166,8 @@ export interface Metric extends Versioned {
 export interface Environment {
   name: string;
   createdAt: number;
+  /** Who may change it, and whether changes need approval; null (or absent): any editor. */
+  policy?: EnvironmentPolicy | null;
 }
 
 export interface HistoryVersion<T> {
@@ -292,6 +296,8 @@ export interface ApiKey {
   createdAt: number;
   revokedAt: number | null;
   lastUsedAt: number | null;
+  /** Console keys: `read` acts as a viewer, `write` as an admin. */
+  access: 'read' | 'write';
 }
 
 export interface IdList {

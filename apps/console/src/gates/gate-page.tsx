@@ -1,9 +1,11 @@
 import { type FormEvent, useEffect, useMemo, useState } from 'react';
+import { usePermission } from '../access/access-context.js';
+import { WriteError } from '../access/request-approval.js';
 import type { ApiError } from '../api/client.js';
 import type { Environment, Gate, IdList, Segment } from '../api/types.js';
 import { useApi, useMutation, useResource } from '../api/use-api.js';
 import { Field, FieldErrors, focusFirstInvalid } from '../components/field-errors.js';
-import { ErrorBanner, Loaded } from '../components/status.js';
+import { Loaded } from '../components/status.js';
 import { formatDateTime, formatRelative } from '../format.js';
 import { Link, useLeaveWarning } from '../router.js';
 import type { ConditionSuggestions } from './condition-builder.js';
@@ -185,6 +187,7 @@ export function GateRulesForm({
   onSaved: (gate: Gate) => void;
 }) {
   const api = useApi();
+  const write = usePermission('editor');
   const [draft, setDraft] = useState<GateDraft>(() => draftOf(gate));
   const [base, setBase] = useState(gate);
   const [reason, setReason] = useState('');
@@ -228,104 +231,128 @@ export function GateRulesForm({
   const conflict = save.error?.status === 409;
   return (
     <form onSubmit={submit} className="gate-form" aria-label="Gate rules">
-      <FieldErrors error={save.error}>
-        <section aria-labelledby="rules-title">
-          <h2 id="rules-title">Rules</h2>
-          <p className="muted">
-            Rules are checked in order; the first whose conditions all match decides, then its pass
-            percentage.
-            {gate.releasePlan && ' The release plan adds its stages after these rules (Release tab).'}
-          </p>
-          <RulesEditor
-            rules={draft.rules}
-            onChange={(rules) => setDraft({ ...draft, rules })}
-            environments={environments}
-            suggestions={suggestions}
-          />
-        </section>
-        <details className="card metadata">
-          <summary>Description, tags and owner</summary>
-          <Field label="Description" path="description">
-            {(props) => (
-              <textarea
-                {...props}
-                rows={2}
-                value={draft.description}
-                onChange={(event) => setDraft({ ...draft, description: event.target.value })}
-              />
-            )}
-          </Field>
-          <Field label="Tags" path="tags" hint="Comma-separated">
-            {(props) => (
-              <input
-                {...props}
-                value={draft.tags}
-                onChange={(event) => setDraft({ ...draft, tags: event.target.value })}
-              />
-            )}
-          </Field>
-          <Field label="Owner" path="owner">
-            {(props) => (
-              <input
-                {...props}
-                value={draft.owner}
-                onChange={(event) => setDraft({ ...draft, owner: event.target.value })}
-              />
-            )}
-          </Field>
-        </details>
-        <div className="save-bar">
-          <Field label="Reason for the change" path="reason" className="field-grow">
-            {(props) => (
-              <input
-                {...props}
-                value={reason}
-                placeholder="Optional, kept in the audit log"
-                onChange={(event) => setReason(event.target.value)}
-              />
-            )}
-          </Field>
-          <button type="submit" className="primary" disabled={save.pending || !dirty}>
-            {save.pending ? 'Saving…' : 'Save rules'}
-          </button>
-          {dirty ? (
+      {!write.allowed && (
+        <p className="read-only-hint" data-testid="rules-read-only">
+          {write.reason}
+        </p>
+      )}
+      {/* A disabled fieldset disables every control in it: viewers read the rules, nothing more. */}
+      <fieldset className="bare-fieldset" disabled={!write.allowed}>
+        <FieldErrors error={save.error}>
+          <section aria-labelledby="rules-title">
+            <h2 id="rules-title">Rules</h2>
+            <p className="muted">
+              Rules are checked in order; the first whose conditions all match decides, then its pass
+              percentage.
+              {gate.releasePlan && ' The release plan adds its stages after these rules (Release tab).'}
+            </p>
+            <RulesEditor
+              rules={draft.rules}
+              onChange={(rules) => setDraft({ ...draft, rules })}
+              environments={environments}
+              suggestions={suggestions}
+            />
+          </section>
+          <details className="card metadata">
+            <summary>Description, tags and owner</summary>
+            <Field label="Description" path="description">
+              {(props) => (
+                <textarea
+                  {...props}
+                  rows={2}
+                  value={draft.description}
+                  onChange={(event) => setDraft({ ...draft, description: event.target.value })}
+                />
+              )}
+            </Field>
+            <Field label="Tags" path="tags" hint="Comma-separated">
+              {(props) => (
+                <input
+                  {...props}
+                  value={draft.tags}
+                  onChange={(event) => setDraft({ ...draft, tags: event.target.value })}
+                />
+              )}
+            </Field>
+            <Field label="Owner" path="owner">
+              {(props) => (
+                <input
+                  {...props}
+                  value={draft.owner}
+                  onChange={(event) => setDraft({ ...draft, owner: event.target.value })}
+                />
+              )}
+            </Field>
+          </details>
+          <div className="save-bar">
+            <Field label="Reason for the change" path="reason" className="field-grow">
+              {(props) => (
+                <input
+                  {...props}
+                  value={reason}
+                  placeholder="Optional, kept in the audit log"
+                  onChange={(event) => setReason(event.target.value)}
+                />
+              )}
+            </Field>
             <button
-              type="button"
-              onClick={() => {
-                setDraft(draftOf(base));
-                save.clear();
-              }}
+              type="submit"
+              className="primary"
+              disabled={save.pending || !dirty || !write.allowed}
+              title={write.reason}
             >
-              Discard changes
+              {save.pending ? 'Saving…' : 'Save rules'}
             </button>
+            {dirty ? (
+              <button
+                type="button"
+                onClick={() => {
+                  setDraft(draftOf(base));
+                  save.clear();
+                }}
+              >
+                Discard changes
+              </button>
+            ) : (
+              saved !== null && (
+                <span className="success" role="status">
+                  Saved as version {saved}
+                </span>
+              )
+            )}
+          </div>
+          {conflict ? (
+            <ConflictBanner
+              error={save.error}
+              onReload={async () => {
+                save.clear();
+                const latest = await api.get<Gate>(`/gates/${encodeURIComponent(gate.name)}`);
+                setBase(latest);
+                setDraft(draftOf(latest));
+                onSaved(latest);
+              }}
+              onOverwrite={async (event) => {
+                const latest = await api.get<Gate>(`/gates/${encodeURIComponent(gate.name)}`);
+                setBase(latest);
+                await submit(event, latest.version);
+              }}
+            />
           ) : (
-            saved !== null && (
-              <span className="success" role="status">
-                Saved as version {saved}
-              </span>
-            )
+            <WriteError
+              error={save.error}
+              title="Not saved"
+              change={() => ({
+                kind: 'gates',
+                name: gate.name,
+                operation: 'update',
+                body: patchOf(draft),
+                expectedVersion: base.version,
+                ...(reason.trim() && { reason: reason.trim() }),
+              })}
+            />
           )}
-        </div>
-        {conflict ? (
-          <ConflictBanner
-            error={save.error}
-            onReload={async () => {
-              save.clear();
-              const latest = await api.get<Gate>(`/gates/${encodeURIComponent(gate.name)}`);
-              setBase(latest);
-              setDraft(draftOf(latest));
-              onSaved(latest);
-            }}
-            onOverwrite={async (event) => {
-              const latest = await api.get<Gate>(`/gates/${encodeURIComponent(gate.name)}`);
-              setBase(latest);
-              await submit(event, latest.version);
-            }}
-          />
-        ) : (
-          <ErrorBanner error={save.error} title="Not saved" />
-        )}
-      </FieldErrors>
+        </FieldErrors>
+      </fieldset>
     </form>
   );
 }

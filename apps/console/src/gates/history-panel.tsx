@@ -1,4 +1,6 @@
 import { useEffect, useState } from 'react';
+import { usePermission } from '../access/access-context.js';
+import { needsApproval, WriteError } from '../access/request-approval.js';
 import type { HistoryVersion } from '../api/types.js';
 import { useApi, useMutation, useResource } from '../api/use-api.js';
 import { ConfirmDialog } from '../components/confirm-dialog.js';
@@ -25,6 +27,7 @@ export function HistoryPanel<T extends { name: string }>({
   onReverted: (record: T & { version: number }) => void;
 }) {
   const api = useApi();
+  const write = usePermission('editor');
   const path = `/${kind}/${encodeURIComponent(name)}/history`;
   const history = useResource<{ versions: HistoryVersion<T>[] }>(path);
   const [selected, setSelected] = useState<number | null>(null);
@@ -95,6 +98,8 @@ export function HistoryPanel<T extends { name: string }>({
                           <button
                             type="button"
                             className="small"
+                            disabled={!write.allowed}
+                            title={write.reason}
                             onClick={() => {
                               revert.clear();
                               setReason('');
@@ -148,7 +153,8 @@ export function HistoryPanel<T extends { name: string }>({
                   title={`Revert ${name} to v${reverting}?`}
                   confirmLabel={`Revert to v${reverting}`}
                   pending={revert.pending}
-                  error={revert.error}
+                  error={needsApproval(revert.error) ? undefined : revert.error}
+                  confirmDisabled={needsApproval(revert.error)}
                   onCancel={() => setReverting(null)}
                   onConfirm={async () => {
                     const updated = await revert.run(reverting);
@@ -179,6 +185,19 @@ export function HistoryPanel<T extends { name: string }>({
                       )}
                     </Field>
                   </FieldErrors>
+                  {needsApproval(revert.error) && (
+                    <WriteError
+                      error={revert.error}
+                      change={() => ({
+                        kind,
+                        name,
+                        operation: 'revert',
+                        body: { version: reverting },
+                        expectedVersion: newest.version,
+                        ...(reason.trim() && { reason: reason.trim() }),
+                      })}
+                    />
+                  )}
                 </ConfirmDialog>
               )}
             </div>

@@ -1,4 +1,6 @@
 import { useState } from 'react';
+import { usePermission } from '../access/access-context.js';
+import { needsApproval, WriteError, withoutReason } from '../access/request-approval.js';
 import type { Environment, Gate } from '../api/types.js';
 import { useApi, useMutation } from '../api/use-api.js';
 import { ConfirmDialog } from '../components/confirm-dialog.js';
@@ -53,6 +55,7 @@ export function KillSwitch({
   onChanged: (gate: Gate) => void;
 }) {
   const api = useApi();
+  const write = usePermission('editor');
   const [pending, setPending] = useState<Pending | null>(null);
   const [reason, setReason] = useState('');
   const mutation = useMutation(async (request: Pending) => {
@@ -80,11 +83,23 @@ export function KillSwitch({
     <div className="kill-switch">
       <div className="kill-switch-main">
         {gate.enabled ? (
-          <button type="button" className="danger big" onClick={() => open('off', null)}>
+          <button
+            type="button"
+            className="danger big"
+            disabled={!write.allowed}
+            title={write.reason}
+            onClick={() => open('off', null)}
+          >
             Turn off everywhere
           </button>
         ) : (
-          <button type="button" className="primary big" onClick={() => open('on', null)}>
+          <button
+            type="button"
+            className="primary big"
+            disabled={!write.allowed}
+            title={write.reason}
+            onClick={() => open('on', null)}
+          >
             Turn on everywhere
           </button>
         )}
@@ -111,11 +126,23 @@ export function KillSwitch({
                 </td>
                 <td>
                   {envState(name) ? (
-                    <button type="button" className="small danger-text" onClick={() => open('off', [name])}>
+                    <button
+                      type="button"
+                      className="small danger-text"
+                      disabled={!write.allowed}
+                      title={write.reason}
+                      onClick={() => open('off', [name])}
+                    >
                       Turn off in {name}
                     </button>
                   ) : gate.disabledIn.includes(name) ? (
-                    <button type="button" className="small" onClick={() => open('on', [name])}>
+                    <button
+                      type="button"
+                      className="small"
+                      disabled={!write.allowed}
+                      title={write.reason}
+                      onClick={() => open('on', [name])}
+                    >
                       Turn on in {name}
                     </button>
                   ) : (
@@ -133,7 +160,8 @@ export function KillSwitch({
           confirmLabel={pending.direction === 'off' ? 'Turn off' : 'Turn on'}
           tone={pending.direction === 'off' ? 'danger' : 'primary'}
           pending={mutation.pending}
-          error={mutation.error}
+          error={needsApproval(mutation.error) ? undefined : mutation.error}
+          confirmDisabled={needsApproval(mutation.error)}
           onConfirm={confirm}
           onCancel={() => setPending(null)}
         >
@@ -162,6 +190,22 @@ export function KillSwitch({
               )}
             </Field>
           </FieldErrors>
+          {needsApproval(mutation.error) && (
+            <WriteError
+              error={mutation.error}
+              change={() => {
+                const { action, body } = killSwitchRequest(gate, pending, reason);
+                return {
+                  kind: 'gates',
+                  name: gate.name,
+                  operation: `action:${action}`,
+                  body: withoutReason(body),
+                  expectedVersion: gate.version,
+                  ...(reason.trim() && { reason: reason.trim() }),
+                };
+              }}
+            />
+          )}
         </ConfirmDialog>
       )}
     </div>

@@ -1,8 +1,9 @@
 import { type FormEvent, useState } from 'react';
+import { usePermission } from '../access/access-context.js';
+import { WriteError } from '../access/request-approval.js';
 import type { Environment, Gate } from '../api/types.js';
 import { useApi, useMutation, useResource } from '../api/use-api.js';
 import { Field, FieldErrors, focusFirstInvalid } from '../components/field-errors.js';
-import { ErrorBanner } from '../components/status.js';
 import { Link, navigate } from '../router.js';
 import { newCondition } from './condition-model.js';
 import { useConditionSuggestions } from './gate-page.js';
@@ -33,18 +34,17 @@ export function NewGatePage() {
   const [idType, setIdType] = useState('userID');
   const [rules, setRules] = useState<RuleDraft[]>(starterRules);
   const suggestions = useConditionSuggestions(rules);
-  const create = useMutation(async () =>
-    api.post<Gate>('/gates', {
-      name: name.trim(),
-      description,
-      tags: tags
-        .split(',')
-        .map((tag) => tag.trim())
-        .filter(Boolean),
-      idType: idType.trim() || 'userID',
-      rules: rules.map(toApiRule),
-    }),
-  );
+  const write = usePermission('editor');
+  const input = () => ({
+    description,
+    tags: tags
+      .split(',')
+      .map((tag) => tag.trim())
+      .filter(Boolean),
+    idType: idType.trim() || 'userID',
+    rules: rules.map(toApiRule),
+  });
+  const create = useMutation(async () => api.post<Gate>('/gates', { name: name.trim(), ...input() }));
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -59,6 +59,7 @@ export function NewGatePage() {
         <Link to="/gates">Gates</Link> /
       </p>
       <h1 id="new-gate-title">New gate</h1>
+      {!write.allowed && <p className="read-only-hint">{write.reason}</p>}
       <form onSubmit={submit} aria-label="New gate">
         <FieldErrors error={create.error}>
           <div className="form-grid">
@@ -103,9 +104,18 @@ export function NewGatePage() {
             suggestions={suggestions}
           />
         </FieldErrors>
-        <ErrorBanner error={create.error} title="Gate not created" />
+        <WriteError
+          error={create.error}
+          title="Gate not created"
+          change={() => ({ kind: 'gates', name: name.trim(), operation: 'create', body: input() })}
+        />
         <div className="button-row">
-          <button type="submit" className="primary" disabled={create.pending}>
+          <button
+            type="submit"
+            className="primary"
+            disabled={create.pending || !write.allowed}
+            title={write.reason}
+          >
             {create.pending ? 'Creating…' : 'Create gate'}
           </button>
           <Link to="/gates" className="button">

@@ -1,4 +1,6 @@
 import { type FormEvent, useEffect, useState } from 'react';
+import { usePermission } from '../access/access-context.js';
+import { needsApproval, WriteError, withoutReason } from '../access/request-approval.js';
 import type {
   Environment,
   Gate,
@@ -35,6 +37,7 @@ export function ReleasePanel({
   const release = useResource<GateRelease>(`/gates/${encodeURIComponent(gate.name)}/release`, { checks: 20 });
   useInterval(() => void release.reload(), REFRESH_MS);
   const [editing, setEditing] = useState(false);
+  const write = usePermission('editor');
   const reloadRelease = release.reload;
   useEffect(() => {
     void gate.version;
@@ -59,7 +62,13 @@ export function ReleasePanel({
               A release plan takes the gate from a first audience (e.g. employees) through growing percentages
               of everyone else, watching guardrail metrics at each stage and rolling back on a regression.
             </p>
-            <button type="button" className="primary" onClick={() => setEditing(true)}>
+            <button
+              type="button"
+              className="primary"
+              disabled={!write.allowed}
+              title={write.reason}
+              onClick={() => setEditing(true)}
+            >
               Create a release plan
             </button>
           </section>
@@ -67,7 +76,12 @@ export function ReleasePanel({
       )}
       {plan && !editing && (
         <p>
-          <button type="button" onClick={() => setEditing(true)}>
+          <button
+            type="button"
+            disabled={!write.allowed}
+            title={write.reason}
+            onClick={() => setEditing(true)}
+          >
             Replace the plan
           </button>
         </p>
@@ -114,23 +128,31 @@ function ReleaseProgress({
   const [rollbackAction, setRollbackAction] = useState<'kill' | 'previous_stage'>(plan.onRegression);
   const [rollbackScope, setRollbackScope] = useState<string[] | null>(null);
   const [resumeStage, setResumeStage] = useState(plan.current);
-  const mutation = useMutation(async (which: ReleaseAction) => {
-    const path = `/gates/${encodeURIComponent(gate.name)}`;
+  const write = usePermission('editor');
+  /** The gate action a button makes, and its body. */
+  const requestOf = (which: ReleaseAction): { action: string; body: Record<string, unknown> } => {
     const withReason = reason.trim() ? { reason: reason.trim() } : {};
     switch (which) {
       case 'advance':
-        return api.post<Gate>(`${path}/advance`, withReason);
+        return { action: 'advance', body: withReason };
       case 'rollback':
-        return api.post<Gate>(`${path}/rollback`, {
-          ...withReason,
-          action: rollbackAction,
-          ...(rollbackScope && { environments: rollbackScope }),
-        });
+        return {
+          action: 'rollback',
+          body: {
+            ...withReason,
+            action: rollbackAction,
+            ...(rollbackScope && { environments: rollbackScope }),
+          },
+        };
       case 'pause':
-        return api.post<Gate>(`${path}/pause-release`, withReason);
+        return { action: 'pause-release', body: withReason };
       case 'resume':
-        return api.post<Gate>(`${path}/resume-release`, { ...withReason, stage: resumeStage });
+        return { action: 'resume-release', body: { ...withReason, stage: resumeStage } };
     }
+  };
+  const mutation = useMutation(async (which: ReleaseAction) => {
+    const { action: name, body } = requestOf(which);
+    return api.post<Gate>(`/gates/${encodeURIComponent(gate.name)}/${name}`, body);
   });
   const open = (which: ReleaseAction) => {
     mutation.clear();
@@ -211,23 +233,30 @@ function ReleaseProgress({
         </div>
       )}
       <div className="button-row">
-        <button type="button" className="primary" disabled={!moving || !next} onClick={() => open('advance')}>
+        <button
+          type="button"
+          className="primary"
+          disabled={!moving || !next || !write.allowed}
+          title={write.reason}
+          onClick={() => open('advance')}
+        >
           {next ? `Advance to ${next.name}` : 'Advance'}
         </button>
         <button
           type="button"
           className="danger"
-          disabled={plan.status === 'rolled_back'}
+          disabled={plan.status === 'rolled_back' || !write.allowed}
+          title={write.reason}
           onClick={() => open('rollback')}
         >
           Roll back
         </button>
         {plan.status === 'active' ? (
-          <button type="button" onClick={() => open('pause')}>
+          <button type="button" disabled={!write.allowed} title={write.reason} onClick={() => open('pause')}>
             Pause
           </button>
         ) : (
-          <button type="button" onClick={() => open('resume')}>
+          <button type="button" disabled={!write.allowed} title={write.reason} onClick={() => open('resume')}>
             Resume
           </button>
         )}
@@ -254,7 +283,8 @@ function ReleaseProgress({
           }
           tone={action === 'rollback' ? 'danger' : 'primary'}
           pending={mutation.pending}
-          error={mutation.error}
+          error={needsApproval(mutation.error) ? undefined : mutation.error}
+          confirmDisabled={needsApproval(mutation.error)}
           onCancel={() => setAction(null)}
           onConfirm={confirm}
         >
@@ -348,6 +378,22 @@ function ReleaseProgress({
               )}
             </Field>
           </FieldErrors>
+          {needsApproval(mutation.error) && (
+            <WriteError
+              error={mutation.error}
+              change={() => {
+                const { action: name, body } = requestOf(action);
+                return {
+                  kind: 'gates',
+                  name: gate.name,
+                  operation: `action:${name}`,
+                  body: withoutReason(body),
+                  expectedVersion: gate.version,
+                  ...(reason.trim() && { reason: reason.trim() }),
+                };
+              }}
+            />
+          )}
         </ConfirmDialog>
       )}
     </section>
@@ -452,6 +498,7 @@ function ScheduledChanges({
   onChanged: () => void;
 }) {
   const api = useApi();
+  const write = usePermission('editor');
   const [action, setAction] = useState('advance');
   const [at, setAt] = useState(inAnHour);
   const [reason, setReason] = useState('');
@@ -513,7 +560,8 @@ function ScheduledChanges({
                   <button
                     type="button"
                     className="small"
-                    disabled={cancel.pending}
+                    disabled={cancel.pending || !write.allowed}
+                    title={write.reason}
                     onClick={async () => {
                       if (await cancel.run(change.id)) {
                         onChanged();
@@ -559,7 +607,7 @@ function ScheduledChanges({
               <input {...props} value={reason} onChange={(event) => setReason(event.target.value)} />
             )}
           </Field>
-          <button type="submit" disabled={schedule.pending}>
+          <button type="submit" disabled={schedule.pending || !write.allowed} title={write.reason}>
             Schedule
           </button>
         </FieldErrors>
@@ -693,13 +741,16 @@ function ReleasePlanEditor({
     setStages(defaultStages(guardrailMetrics, employees));
   }, [stages, metrics.data, segments.data, guardrailMetrics]);
 
+  const planInput = () => ({
+    stages: (stages ?? []).map(toStageInput),
+    environment,
+    autoAdvance,
+    onRegression,
+  });
   const save = useMutation(async () =>
     api.patch<Gate>(
       `/gates/${encodeURIComponent(gate.name)}`,
-      {
-        releasePlan: { stages: (stages ?? []).map(toStageInput), environment, autoAdvance, onRegression },
-        ...(reason.trim() && { reason: reason.trim() }),
-      },
+      { releasePlan: planInput(), ...(reason.trim() && { reason: reason.trim() }) },
       gate.version,
     ),
   );
@@ -901,7 +952,18 @@ function ReleasePlanEditor({
           </Field>
         </div>
       </FieldErrors>
-      <ErrorBanner error={save.error} title="Plan not saved" />
+      <WriteError
+        error={save.error}
+        title="Plan not saved"
+        change={() => ({
+          kind: 'gates',
+          name: gate.name,
+          operation: 'update',
+          body: { releasePlan: planInput() },
+          expectedVersion: gate.version,
+          ...(reason.trim() && { reason: reason.trim() }),
+        })}
+      />
       <div className="button-row">
         <button type="submit" className="primary" disabled={save.pending}>
           {save.pending ? 'Saving…' : 'Save release plan'}
@@ -921,7 +983,8 @@ function ReleasePlanEditor({
           confirmLabel="Remove plan"
           tone="danger"
           pending={remove.pending}
-          error={remove.error}
+          error={needsApproval(remove.error) ? undefined : remove.error}
+          confirmDisabled={needsApproval(remove.error)}
           onCancel={() => setConfirmRemove(false)}
           onConfirm={async () => {
             const updated = await remove.run();
@@ -932,6 +995,18 @@ function ReleasePlanEditor({
           }}
         >
           <p>The plan's stages stop being served: only the gate's own rules decide.</p>
+          {needsApproval(remove.error) && (
+            <WriteError
+              error={remove.error}
+              change={() => ({
+                kind: 'gates',
+                name: gate.name,
+                operation: 'update',
+                body: { releasePlan: null },
+                expectedVersion: gate.version,
+              })}
+            />
+          )}
         </ConfirmDialog>
       )}
     </form>

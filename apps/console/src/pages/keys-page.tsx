@@ -5,11 +5,17 @@ import { ConfirmDialog } from '../components/confirm-dialog.js';
 import { Field, FieldErrors } from '../components/field-errors.js';
 import { EmptyState, ErrorBanner, Loaded } from '../components/status.js';
 import { formatDateTime, formatRelative } from '../format.js';
+import { Link } from '../router.js';
 
 const KIND_HELP: Record<ApiKey['kind'], string> = {
   server: 'Server SDKs: download rules, send events',
   client: 'Browser and mobile SDKs: one user’s values, send events (public)',
-  console: 'This console and the authoring API: change everything',
+  console: 'This console and the authoring API (scripts, the CLI)',
+};
+
+const ACCESS_HELP: Record<ApiKey['access'], string> = {
+  write: 'Write: acts as an admin (changes everything, keys and users included)',
+  read: 'Read-only: acts as a viewer (looks at everything, changes nothing)',
 };
 
 /** API keys: secrets are shown once, at creation; revoking takes effect within a second. */
@@ -19,12 +25,17 @@ export function KeysPage() {
   const environments = useResource<{ environments: Environment[] }>('/environments');
   const [environment, setEnvironment] = useState('production');
   const [kind, setKind] = useState<ApiKey['kind']>('server');
+  const [access, setAccess] = useState<ApiKey['access']>('write');
   const [secret, setSecret] = useState<(ApiKey & { secret: string }) | null>(null);
   const [copied, setCopied] = useState(false);
   const [revoking, setRevoking] = useState<ApiKey | null>(null);
   const [showRevoked, setShowRevoked] = useState(false);
   const create = useMutation(async () =>
-    api.post<ApiKey & { secret: string }>('/keys', { environment, kind }),
+    api.post<ApiKey & { secret: string }>('/keys', {
+      environment,
+      kind,
+      ...(kind === 'console' && { access }),
+    }),
   );
   const revoke = useMutation(async (id: string) => {
     await api.post<null>(`/keys/${encodeURIComponent(id)}/revoke`, {});
@@ -66,6 +77,20 @@ export function KeysPage() {
               </select>
             )}
           </Field>
+          {kind === 'console' && (
+            <Field label="Access" path="access" hint={ACCESS_HELP[access]}>
+              {(props) => (
+                <select
+                  {...props}
+                  value={access}
+                  onChange={(e) => setAccess(e.target.value as ApiKey['access'])}
+                >
+                  <option value="write">write</option>
+                  <option value="read">read-only</option>
+                </select>
+              )}
+            </Field>
+          )}
         </FieldErrors>
         <button type="submit" className="primary" disabled={create.pending}>
           Create key
@@ -76,7 +101,8 @@ export function KeysPage() {
         <div className="secret" role="status">
           <p>
             <strong>
-              New {secret.kind} key for {secret.environment}.
+              New {secret.kind === 'console' && secret.access === 'read' ? 'read-only ' : ''}
+              {secret.kind} key for {secret.environment}.
             </strong>{' '}
             Copy it now: it is stored hashed and will not be shown again.
           </p>
@@ -120,6 +146,7 @@ export function KeysPage() {
                     <tr>
                       <th scope="col">Key</th>
                       <th scope="col">Kind</th>
+                      <th scope="col">Access</th>
                       <th scope="col">Environment</th>
                       <th scope="col">Created</th>
                       <th scope="col">Last used</th>
@@ -136,9 +163,20 @@ export function KeysPage() {
                           <div className="muted small">{key.id}</div>
                         </th>
                         <td>{key.kind}</td>
+                        <td>
+                          {key.kind === 'console' ? (key.access === 'read' ? 'read-only' : 'write') : '—'}
+                        </td>
                         <td>{key.environment}</td>
                         <td>{formatDateTime(key.createdAt)}</td>
-                        <td>{formatRelative(key.lastUsedAt)}</td>
+                        <td
+                          title={
+                            key.lastUsedAt === null
+                              ? 'Not used since it was made'
+                              : formatDateTime(key.lastUsedAt)
+                          }
+                        >
+                          {key.lastUsedAt === null ? 'never' : formatRelative(key.lastUsedAt)}
+                        </td>
                         <td>
                           {key.revokedAt ? (
                             <span className="badge off">revoked {formatRelative(key.revokedAt)}</span>
@@ -164,7 +202,10 @@ export function KeysPage() {
           );
         }}
       </Loaded>
-      <EnvironmentForm onCreated={() => void environments.reload()} />
+      <p className="muted">
+        Keys belong to an environment: new environments, and who may change each one, are on the{' '}
+        <Link to="/environments">Environments</Link> page.
+      </p>
       {revoking && (
         <ConfirmDialog
           title={`Revoke ${revoking.prefix}…?`}
@@ -188,38 +229,5 @@ export function KeysPage() {
         </ConfirmDialog>
       )}
     </section>
-  );
-}
-
-function EnvironmentForm({ onCreated }: { onCreated: () => void }) {
-  const api = useApi();
-  const [name, setName] = useState('');
-  const create = useMutation(async () => api.post<Environment>('/environments', { name: name.trim() }));
-  return (
-    <form
-      className="card inline-form"
-      aria-label="New environment"
-      onSubmit={async (event) => {
-        event.preventDefault();
-        if (await create.run()) {
-          setName('');
-          onCreated();
-        }
-      }}
-    >
-      <FieldErrors error={create.error}>
-        <Field
-          label="New environment"
-          path="name"
-          hint="Each environment has its own keys and compiled rules"
-        >
-          {(props) => <input {...props} required value={name} onChange={(e) => setName(e.target.value)} />}
-        </Field>
-      </FieldErrors>
-      <button type="submit" disabled={create.pending}>
-        Create environment
-      </button>
-      <ErrorBanner error={create.error} title="Environment not created" />
-    </form>
   );
 }
