@@ -3,6 +3,7 @@ import type { ConfigSpecs, Evaluator, StatsigUser } from '@switchyard/core';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { InvalidInputError } from '../errors.js';
 import { authenticate, presentedKey } from '../http/auth.js';
+import { bodyTooDeep, MAX_JSON_DEPTH, tooDeepAt } from '../http/json-depth.js';
 import type { Metrics } from '../http/metrics.js';
 import {
   createInitializeEvaluator,
@@ -134,11 +135,17 @@ function decodeBodyText(request: FastifyRequest): string {
 }
 
 function parseBodyText(text: string): unknown {
+  let body: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    body = JSON.parse(text) as unknown;
   } catch {
     throw invalid('the body is not valid JSON', 'body');
   }
+  // Read by hand (not by Fastify's parser), so the app-wide depth limit does not see it: a user
+  // nested 10,000 levels overflowed the stack when echoed back (a 500).
+  const tooDeep = tooDeepAt(body, MAX_JSON_DEPTH);
+  if (tooDeep !== undefined) throw bodyTooDeep(tooDeep);
+  return body;
 }
 
 interface InitializeRequest {
