@@ -11,7 +11,7 @@ import {
 import { type Access, AccessContext, refusalOf, SessionUpdateContext } from './access/access-context.js';
 import { accessOf, clientFor, restoreSignIn, type SignedIn } from './access/sign-in-state.js';
 import { type ChangeRequest, type Role, roleAtLeast, type Session } from './api/access-types.js';
-import { ApiClient, type ApiError } from './api/client.js';
+import type { ApiError } from './api/client.js';
 import { ApiContext, useInterval, useResource } from './api/use-api.js';
 import { Loading } from './components/status.js';
 import { GatesPage } from './gates/gates-page.js';
@@ -208,7 +208,7 @@ export function App() {
     clearStoredKey();
     if (signedIn.type === 'session') {
       // Ends the session on the server and clears the cookie; signed out here either way.
-      await new ApiClient().post('/auth/logout', {}).catch(() => undefined);
+      await api.post('/auth/logout', {}).catch(() => undefined);
     }
     setPhase({ state: 'signed-out', setupRequired: false });
   };

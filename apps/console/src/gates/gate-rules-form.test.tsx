@@ -2,6 +2,7 @@
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Gate } from '../api/types.js';
+import { READ_ONLY_KEY, signedInAs } from '../test/access.js';
 import { fakeApi } from '../test/fake-api.js';
 import { renderWithApi } from '../test/render.js';
 import { GateRulesForm } from './gate-page.js';
@@ -160,5 +161,72 @@ describe('GateRulesForm', () => {
       (within(screen.getByRole('group', { name: 'Rule 1' })).getByLabelText('Rule name') as HTMLInputElement)
         .value,
     ).toBe('Staff');
+  });
+});
+
+describe('GateRulesForm and access', () => {
+  it('lets viewers read the rules but not change them, and says why', () => {
+    fakeApi(lists);
+    renderWithApi(<GateRulesForm gate={gate} environments={[]} onSaved={() => {}} />, signedInAs('viewer'));
+    expect(screen.getByTestId('rules-read-only').textContent).toContain('Ask an admin for the editor role');
+    const name = within(screen.getByRole('group', { name: 'Rule 1' })).getByLabelText('Rule name');
+    expect(name.closest('fieldset.bare-fieldset')?.hasAttribute('disabled')).toBe(true);
+    const save = screen.getByRole('button', { name: 'Save rules' }) as HTMLButtonElement;
+    expect(save.disabled).toBe(true);
+    expect(save.title).toContain('you can look at everything but not change it');
+  });
+
+  it('says a read-only key cannot change anything', () => {
+    fakeApi(lists);
+    renderWithApi(<GateRulesForm gate={gate} environments={[]} onSaved={() => {}} />, READ_ONLY_KEY);
+    expect(screen.getByTestId('rules-read-only').textContent).toContain('This console key is read-only');
+  });
+
+  it('offers to request approval when production needs it, with the same change and version', async () => {
+    const api = fakeApi({
+      ...lists,
+      'PATCH /gates/new_checkout': {
+        status: 403,
+        body: {
+          error: {
+            code: 'approval_required',
+            message: "changes to production need a second person's approval",
+            details: { environments: ['production'] },
+          },
+        },
+      },
+      'POST /change-requests': (call) => ({
+        status: 201,
+        body: { id: 7, status: 'pending', ...(call.body as object) },
+      }),
+    });
+    const onSaved = vi.fn();
+    renderWithApi(<GateRulesForm gate={gate} environments={[]} onSaved={onSaved} />, signedInAs('editor'));
+    fireEvent.change(within(screen.getByRole('group', { name: 'Rule 1' })).getByRole('slider'), {
+      target: { value: '25' },
+    });
+    fireEvent.change(screen.getByLabelText('Reason for the change'), { target: { value: 'wider canary' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save rules' }));
+    const offer = await screen.findByRole('alert');
+    expect(offer.textContent).toContain('production needs a second person’s approval');
+    expect(offer.textContent).toContain('Nothing was changed');
+    fireEvent.click(within(offer).getByRole('button', { name: 'Request approval' }));
+    const link = await screen.findByTestId('change-request-link');
+    expect(link.getAttribute('href')).toBe('/change-requests/7');
+    expect(link.textContent).toBe('#7');
+    const [patch, request] = api.writes();
+    expect(request).toMatchObject({ method: 'POST', path: '/change-requests' });
+    expect(request?.body).toEqual({
+      kind: 'gates',
+      name: 'new_checkout',
+      operation: 'update',
+      body: (({ reason: _, ...rest }) => rest)(patch?.body as Record<string, unknown>),
+      expectedVersion: 4,
+      reason: 'wider canary',
+    });
+    expect(
+      (request?.body as { body: { rules: { passPercentage: number }[] } }).body.rules[0]?.passPercentage,
+    ).toBe(25);
+    expect(onSaved).not.toHaveBeenCalled();
   });
 });

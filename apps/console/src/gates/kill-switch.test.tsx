@@ -2,6 +2,7 @@
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Gate, ReleasePlan } from '../api/types.js';
+import { READ_ONLY_KEY, signedInAs } from '../test/access.js';
 import { fakeApi } from '../test/fake-api.js';
 import { renderWithApi } from '../test/render.js';
 import { KillSwitch } from './kill-switch.js';
@@ -124,5 +125,82 @@ describe('KillSwitch', () => {
     );
     await waitFor(() => expect(api.writes()).toHaveLength(1));
     expect(api.writes()[0]?.path).toBe('/gates/new_checkout/enable');
+  });
+});
+
+describe('KillSwitch and access', () => {
+  it('is disabled for viewers, with the reason on hover', () => {
+    const api = fakeApi({});
+    renderWithApi(
+      <KillSwitch gate={gate} environments={environments} onChanged={() => {}} />,
+      signedInAs('viewer'),
+    );
+    for (const name of ['Turn off everywhere', 'Turn off in production', 'Turn off in staging']) {
+      const button = screen.getByRole('button', { name }) as HTMLButtonElement;
+      expect(button.disabled).toBe(true);
+      expect(button.title).toContain('Ask an admin for the editor role');
+    }
+    fireEvent.click(screen.getByRole('button', { name: 'Turn off everywhere' }));
+    expect(screen.queryByRole('dialog')).toBeNull();
+    expect(api.calls).toHaveLength(0);
+  });
+
+  it('is disabled with a read-only key', () => {
+    fakeApi({});
+    renderWithApi(
+      <KillSwitch gate={{ ...gate, enabled: false }} environments={[]} onChanged={() => {}} />,
+      READ_ONLY_KEY,
+    );
+    const button = screen.getByRole('button', { name: 'Turn on everywhere' }) as HTMLButtonElement;
+    expect(button.disabled).toBe(true);
+    expect(button.title).toContain('read-only');
+  });
+
+  it('turning back on where approval is required becomes a change request for the same action', async () => {
+    const api = fakeApi({
+      'POST /gates/new_checkout/enable': {
+        status: 403,
+        body: {
+          error: {
+            code: 'approval_required',
+            message: "changes to production need a second person's approval",
+            details: { environments: ['production'] },
+          },
+        },
+      },
+      'POST /change-requests': { status: 201, body: { id: 12, status: 'pending' } },
+    });
+    const onChanged = vi.fn();
+    renderWithApi(
+      <KillSwitch
+        gate={{ ...gate, disabledIn: ['production'] }}
+        environments={environments}
+        onChanged={onChanged}
+      />,
+      signedInAs('editor'),
+    );
+    fireEvent.click(screen.getByRole('button', { name: 'Turn on in production' }));
+    const dialog = screen.getByRole('dialog');
+    fireEvent.change(within(dialog).getByLabelText('Reason'), { target: { value: 'fixed the timeouts' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Turn on' }));
+    const offer = await within(dialog).findByRole('alert');
+    expect(offer.textContent).toContain('production needs a second person’s approval');
+    // The direct write cannot succeed: its button waits while the request is the way forward.
+    expect((within(dialog).getByRole('button', { name: 'Turn on' }) as HTMLButtonElement).disabled).toBe(
+      true,
+    );
+    fireEvent.click(within(offer).getByRole('button', { name: 'Request approval' }));
+    expect((await within(dialog).findByTestId('change-request-link')).getAttribute('href')).toBe(
+      '/change-requests/12',
+    );
+    expect(api.writes()[1]?.body).toEqual({
+      kind: 'gates',
+      name: 'new_checkout',
+      operation: 'action:enable',
+      body: { environments: ['production'] },
+      expectedVersion: 2,
+      reason: 'fixed the timeouts',
+    });
+    expect(onChanged).not.toHaveBeenCalled();
   });
 });
