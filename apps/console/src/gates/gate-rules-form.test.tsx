@@ -224,9 +224,7 @@ describe('GateRulesForm and access', () => {
       expectedVersion: 4,
       reason: 'wider canary',
     });
-    expect(
-      (request?.body as { body: { rules: { passPercentage: number }[] } }).body.rules[0]?.passPercentage,
-    ).toBe(25);
+    expect(request?.body).toMatchObject({ body: { rules: [{ passPercentage: 25 }] } });
     expect(onSaved).not.toHaveBeenCalled();
   });
 });
