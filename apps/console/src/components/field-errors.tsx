@@ -18,12 +18,12 @@ export function FieldErrors({ error, children }: { error: ApiError | undefined; 
 
 const EMPTY: ReadonlyMap<string, string> = new Map();
 
-/** The message for `path`, if the form's last error concerns it. */
-export function useFieldError(path: string | undefined): string | undefined {
+/** The message for `path`, if the form's last error concerns it (or, unless `exact`, a path inside it). */
+export function useFieldError(path: string | undefined, exact = false): string | undefined {
   const errors = useContext(FieldErrorsContext);
   if (path === undefined) return undefined;
-  const exact = errors.get(path);
-  if (exact !== undefined) return exact;
+  const own = errors.get(path);
+  if (own !== undefined || exact) return own;
   for (const [field, message] of errors) {
     if (field.startsWith(`${path}.`)) return message;
   }
@@ -82,9 +82,12 @@ export function Field({
   );
 }
 
-/** An API error for a path that has no single control (a list, a group of rows). */
-export function FieldMessage({ path }: { path: string }) {
-  const error = useFieldError(path);
+/**
+ * An API error for a path that has no single control (a list, a group of rows). `exact`: only
+ * errors about the list itself, for lists whose items show their own errors.
+ */
+export function FieldMessage({ path, exact = false }: { path: string; exact?: boolean }) {
+  const error = useFieldError(path, exact);
   if (!error) return null;
   return (
     <p className="field-error" data-field={path}>

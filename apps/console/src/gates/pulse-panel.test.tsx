@@ -131,14 +131,14 @@ describe('PulsePanel: analysis options', () => {
     const { results, series } = setup();
     await screen.findByRole('table', { name: /Metrics: Test vs Control/ });
 
-    fireEvent.click(screen.getByLabelText('CUPED variance reduction'));
+    fireEvent.click(screen.getByLabelText('CUPED'));
     await waitFor(() => expect(results()?.cuped).toBe('false'));
     await waitFor(() => expect(series()?.cuped).toBe('false'));
 
     fireEvent.change(screen.getByLabelText('Confidence'), { target: { value: '99' } });
     await waitFor(() => expect(results()?.alpha).toBe('0.01'));
 
-    fireEvent.click(screen.getByLabelText('Sequential testing (always valid)'));
+    fireEvent.click(screen.getByLabelText('Sequential testing'));
     await waitFor(() => expect(results()?.sequential).toBe('false'));
     await waitFor(() =>
       expect(series()).toMatchObject({ alpha: '0.01', cuped: 'false', sequential: 'false' }),

@@ -187,7 +187,7 @@ function PulseOptionsBar({
       />
       <label className="inline checkbox-field">
         <input type="checkbox" checked={options.cuped} onChange={(e) => set({ cuped: e.target.checked })} />
-        CUPED variance reduction
+        CUPED
       </label>
       <label className="inline checkbox-field">
         <input
@@ -195,13 +195,13 @@ function PulseOptionsBar({
           checked={options.sequential}
           onChange={(e) => set({ sequential: e.target.checked })}
         />
-        Sequential testing (always valid)
+        Sequential testing
       </label>
       {options.sequential && (
         <TextField
           label="Expected units"
           path="querystring.nStar"
-          hint="Where the interval is tightest (optional)"
+          hint="Optional: where the interval is tightest"
           clientError={problem}
           type="number"
           min={100}
@@ -217,7 +217,7 @@ function PulseOptionsBar({
       <TextField
         label="Through"
         path="querystring.through"
-        hint="End of this UTC day; empty: to date"
+        hint="UTC day; empty: to date"
         type="date"
         value={options.through}
         onChange={(through) => set({ through })}

@@ -147,6 +147,8 @@ describe('ExperimentPage: ID overrides', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Save experiment' }));
     const group = override(1).getByLabelText('Group');
     await waitFor(() => expect(group.getAttribute('aria-invalid')).toBe('true'));
+    // Once, at the override: not again at the list of overrides.
+    expect(screen.getAllByText('no group is named "Gone"', { selector: '.field-error' })).toHaveLength(1);
     expect(override(1).getByText('no group is named "Gone"')).toBeTruthy();
   });
 
@@ -158,7 +160,7 @@ describe('ExperimentPage: ID overrides', () => {
     });
     renderWithApi(<ExperimentPage name="checkout_test" />);
     await screen.findByText('No exposures yet');
-    fireEvent.click(screen.getByLabelText('CUPED variance reduction'));
+    fireEvent.click(screen.getByLabelText('CUPED'));
     await waitFor(() =>
       expect(
         api.calls.filter((call) => call.path === '/pulse/experiments/checkout_test').at(-1)?.query,

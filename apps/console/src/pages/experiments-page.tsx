@@ -359,17 +359,17 @@ function ExperimentForm({
           Add group
         </button>
       )}
-      <OverridesEditor
-        overrides={draft.overrides}
-        groups={draft.groups.map((group) => group.name)}
-        idType={draft.idType.trim() || 'userID'}
-        onChange={(overrides) => set({ overrides })}
-      />
       <JsonTextarea
         label="Default value (users outside the experiment)"
         path="defaultValue"
         value={draft.defaultValue}
         onChange={(defaultValue) => set({ defaultValue })}
+      />
+      <OverridesEditor
+        overrides={draft.overrides}
+        groups={draft.groups.map((group) => group.name)}
+        idType={draft.idType.trim() || 'userID'}
+        onChange={(overrides) => set({ overrides })}
       />
     </>
   );
@@ -396,7 +396,7 @@ function OverridesEditor({
         These IDs always get the chosen group, before allocation and targeting, while the experiment is a
         draft or running: for example the people testing each variant.
       </p>
-      <FieldMessage path="overrides" />
+      <FieldMessage path="overrides" exact />
       {overrides.map((override, index) => {
         const count = parseIds(override.ids).length;
         // A group renamed or removed since: kept in the list so the choice stays visible.

@@ -127,6 +127,7 @@ describe('MetricsPage: filters', () => {
     const value = group('Denominator filter 1').getByLabelText('Value');
     await waitFor(() => expect(value.getAttribute('aria-invalid')).toBe('true'));
     expect(group('Denominator filter 1').getByText('eq takes exactly one value')).toBeTruthy();
+    expect(screen.getAllByText('eq takes exactly one value', { selector: '.field-error' })).toHaveLength(1);
     expect(api.writes()[0]?.headers['if-match']).toBe('"2"');
     expect(api.writes()[0]?.body).not.toHaveProperty('name');
     expect(api.writes()[0]?.body).toMatchObject({

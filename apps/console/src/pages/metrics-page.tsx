@@ -410,9 +410,9 @@ function SelectorFields({
       <p className="muted small">
         {selector.filters.length === 0
           ? 'Every event of this name counts. Add a filter to count only some.'
-          : 'Only events passing every filter count.'}
+          : 'Only events passing every filter count. A filter reads "value" or "metadata.<key>".'}
       </p>
-      <FieldMessage path={`${part}.filters`} />
+      <FieldMessage path={`${part}.filters`} exact />
       {selector.filters.map((filter, index) => {
         const path = `${part}.filters.${index}`;
         const label = `${title} filter ${index + 1}`;
@@ -422,7 +422,6 @@ function SelectorFields({
             <TextField
               label="Field"
               path={`${path}.field`}
-              hint='"value" or "metadata.<key>"'
               spellCheck={false}
               value={filter.field}
               onChange={(field) => setFilter(index, { field })}
@@ -449,7 +448,7 @@ function SelectorFields({
               className="icon-button"
               onClick={() => set({ filters: selector.filters.filter((_, i) => i !== index) })}
             >
-              Remove {label.toLowerCase()}
+              Remove<span className="visually-hidden"> {label.toLowerCase()}</span>
             </button>
           </div>
         );
