@@ -68,7 +68,7 @@ describe('help', () => {
       [['gates', 'create', '--help'], '--rollout <pct>'],
       [['keys', 'create', '--help'], '--kind <kind>'],
       [['apply', '--help'], '--dry-run'],
-      [['export', '--help'], '${env:VARIABLE}'],
+      [['export', '--help'], 'become $' + '{env:VARIABLE}'],
       [['pulse', '--help'], 'LIFT'],
       [['admin', 'create', '--help'], '--password-stdin'],
       [['migrate', '--help'], 'DATABASE_URL'],

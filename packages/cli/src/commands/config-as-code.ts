@@ -56,7 +56,7 @@ Example:
   const apply = async (options: ApplyOptions, command: Command) => {
     const { readDirectory } = await import('../config-as-code/documents.js');
     const { executePlan, makePlan, readServerState } = await import('../config-as-code/plan.js');
-    const { countChanges, planJson, printPlan, summaryLine } = await import('../config-as-code/render.js');
+    const { countChanges, planJson, printPlan } = await import('../config-as-code/render.js');
     const api = context.api(command);
     const directory = resolve(io.cwd, options.file);
     const contents = await readDirectory(directory, io.env);
@@ -79,7 +79,12 @@ Example:
       if (!options.json && io.stderr.isTTY !== true) out.line(`${out.style('green', 'done')} ${step.label}`);
     });
     if (options.json) return out.json({ dryRun: false, ...planJson(plan), secrets: result.secrets });
-    out.line(out.style('bold', `Applied. ${summaryLine(counts).replace(/^Plan: /, '')}`));
+    out.line(
+      out.style(
+        'bold',
+        `Applied: ${counts.create} created, ${counts.update} changed, ${counts.delete} deleted.`,
+      ),
+    );
     for (const { webhook, secret } of result.secrets) {
       out.line(`Webhook ${webhook}: its signing secret, shown only now: ${out.style('bold', secret)}`);
     }

@@ -57,18 +57,45 @@ function describeIssue(path: readonly PropertyKey[], message: string): string {
   return path.length === 0 ? message : `${path.map(String).join('.')}: ${message}`;
 }
 
+/** What we read of a zod 4 schema to walk it: its public `def` (type, shape, element, inner type). */
+interface SchemaNode {
+  def?: {
+    type?: string;
+    shape?: Record<string, SchemaNode>;
+    element?: SchemaNode;
+    innerType?: SchemaNode;
+    in?: SchemaNode;
+  };
+}
+
 /**
- * Fields of `input` that the schema dropped: zod strips unknown keys, which would silently
- * ignore a typo such as `passPercentag`.
+ * Fields of `input` the schema does not know. zod strips unknown keys, which would silently
+ * ignore a typo such as `passPercentag`; walking the schema finds them even when other fields
+ * fail to validate, so every problem is reported at once.
  */
-function unknownFields(input: unknown, output: unknown, path: PropertyKey[] = []): PropertyKey[][] {
-  if (Array.isArray(input) && Array.isArray(output)) {
-    return input.flatMap((item, index) => unknownFields(item, output[index], [...path, index]));
+function unknownFields(
+  schema: SchemaNode | undefined,
+  input: unknown,
+  path: PropertyKey[] = [],
+): PropertyKey[][] {
+  let node = schema;
+  while (
+    node?.def &&
+    ['optional', 'nullable', 'default', 'prefault', 'nonoptional', 'readonly', 'catch', 'pipe'].includes(
+      node.def.type ?? '',
+    )
+  ) {
+    node = node.def.type === 'pipe' ? node.def.in : node.def.innerType;
   }
-  if (!isPlainObject(input) || !isPlainObject(output)) return [];
+  const def = node?.def;
+  if (def?.type === 'array' && Array.isArray(input)) {
+    return input.flatMap((item, index) => unknownFields(def.element, item, [...path, index]));
+  }
+  if (def?.type !== 'object' || !def.shape || !isPlainObject(input)) return [];
+  const shape = def.shape;
   return Object.entries(input).flatMap(([key, value]) =>
-    key in output
-      ? unknownFields(value, output[key], [...path, key])
+    key in shape
+      ? unknownFields(shape[key], value, [...path, key])
       : value === undefined
         ? []
         : [[...path, key]],
@@ -161,24 +188,28 @@ export async function readObjectFile(
 ): Promise<ObjectDoc | undefined> {
   const where = relative(root, path) || path;
   const lines = new LineCounter();
-  const document = parseDocument(await readFile(path, 'utf8'), { lineCounter: lines, prettyErrors: false });
+  const document = parseDocument(await readFile(path, 'utf8'), { lineCounter: lines });
   if (document.errors.length > 0) {
     for (const error of document.errors) {
       const position = error.linePos?.[0];
-      problems.push(
-        `${where}${position ? `:${position.line}:${position.col}` : ''}: ${error.message.split('\n')[0]}`,
-      );
+      const message = (error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:$/, '');
+      problems.push(`${where}${position ? `:${position.line}:${position.col}` : ''}: ${message}`);
     }
     return undefined;
   }
-  const at = (path: readonly PropertyKey[]) => {
+  /** The line of the deepest node of `path` the file has (0: none). */
+  const lineOf = (path: readonly PropertyKey[]) => {
     for (let length = path.length; length >= 0; length--) {
       const node = document.getIn(path.slice(0, length) as unknown[], true) as
         | { range?: [number, number, number] }
         | undefined;
-      if (node?.range) return `${where}:${lines.linePos(node.range[0]).line}`;
+      if (node?.range) return lines.linePos(node.range[0]).line;
     }
-    return where;
+    return 0;
+  };
+  const at = (path: readonly PropertyKey[]) => {
+    const line = lineOf(path);
+    return line > 0 ? `${where}:${line}` : where;
   };
   const raw = document.toJS() as unknown;
   if (!isPlainObject(raw)) {
@@ -224,15 +255,16 @@ export async function readObjectFile(
   if (kind.key === 'metrics') Object.assign(raw, completeMetric(raw));
   let doc: Doc | undefined;
   if (kind.schema) {
+    const issues: { path: readonly PropertyKey[]; message: string }[] = unknownFields(
+      kind.schema as SchemaNode,
+      raw,
+    ).map((unknown) => ({ path: unknown, message: 'unknown field' }));
     const parsed = kind.schema.safeParse(raw);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues)
-        problems.push(`${at(issue.path)}: ${describeIssue(issue.path, issue.message)}`);
-    } else {
-      doc = parsed.data as Doc;
-      for (const unknown of unknownFields(raw, doc))
-        problems.push(`${at(unknown)}: ${describeIssue(unknown, 'unknown field')}`);
-    }
+    if (parsed.success) doc = parsed.data as Doc;
+    else issues.push(...parsed.error.issues);
+    issues.sort((a, b) => lineOf(a.path) - lineOf(b.path));
+    for (const issue of issues)
+      problems.push(`${at(issue.path)}: ${describeIssue(issue.path, issue.message)}`);
   } else {
     const checked = checkByHand(kind, raw);
     for (const problem of checked.problems)
