@@ -44,7 +44,7 @@ export function refusalOf(access: Access, needed: Role): string | undefined {
       ? 'Only admins can do this, and this console key is read-only.'
       : 'This console key is read-only: sign in as an editor (or with a write key) to change things.';
   }
-  const article = access.role === 'admin' ? 'an' : 'a';
+  const article = access.role === 'viewer' ? 'a' : 'an';
   return needed === 'admin'
     ? `Only admins can do this; you are ${article} ${access.role}.`
     : `You are ${article} ${access.role}: you can look at everything but not change it. Ask an admin for the editor role.`;
