@@ -61,3 +61,21 @@ export function SelectField<V extends string>({
     </Field>
   );
 }
+
+/** A labelled checkbox, level with the inputs of a form grid. */
+export function CheckboxField({
+  label,
+  checked,
+  onChange,
+}: {
+  label: ReactNode;
+  checked: boolean;
+  onChange: (checked: boolean) => void;
+}) {
+  return (
+    <label className="inline checkbox-field">
+      <input type="checkbox" checked={checked} onChange={(e) => onChange(e.target.checked)} />
+      {label}
+    </label>
+  );
+}

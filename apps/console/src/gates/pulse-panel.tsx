@@ -5,7 +5,7 @@ import { FieldErrors } from '../components/field-errors.js';
 import { LiftBar, liftDomain } from '../components/lift-bar.js';
 import { type ChartPoint, LineChart } from '../components/line-chart.js';
 import { EmptyState, Loaded } from '../components/status.js';
-import { SelectField, TextField } from '../components/text-field.js';
+import { CheckboxField, SelectField, TextField } from '../components/text-field.js';
 import { formatCount, formatLift, formatNumber, formatPValue } from '../format.js';
 
 const VERDICT_LABEL: Record<PulseMetric['verdict'], string> = {
@@ -185,18 +185,12 @@ function PulseOptionsBar({
         onChange={(confidence) => set({ confidence })}
         options={CONFIDENCE}
       />
-      <label className="inline checkbox-field">
-        <input type="checkbox" checked={options.cuped} onChange={(e) => set({ cuped: e.target.checked })} />
-        CUPED
-      </label>
-      <label className="inline checkbox-field">
-        <input
-          type="checkbox"
-          checked={options.sequential}
-          onChange={(e) => set({ sequential: e.target.checked })}
-        />
-        Sequential testing
-      </label>
+      <CheckboxField label="CUPED" checked={options.cuped} onChange={(cuped) => set({ cuped })} />
+      <CheckboxField
+        label="Sequential testing"
+        checked={options.sequential}
+        onChange={(sequential) => set({ sequential })}
+      />
       {options.sequential && (
         <TextField
           label="Expected units"

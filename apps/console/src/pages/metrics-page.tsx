@@ -5,7 +5,7 @@ import { ApiForm } from '../components/api-form.js';
 import { ChangedCell, DataTable, NameCell } from '../components/data-table.js';
 import { FieldMessage } from '../components/field-errors.js';
 import { EmptyState, Loaded } from '../components/status.js';
-import { SelectField, TextField } from '../components/text-field.js';
+import { CheckboxField, SelectField, TextField } from '../components/text-field.js';
 
 const TYPES = [
   ['conversion', 'Conversion: did the unit do it at least once'],
@@ -313,14 +313,11 @@ function MetricForm({
             value={draft.description}
             onChange={(description) => set({ description })}
           />
-          <label className="inline checkbox-field">
-            <input
-              type="checkbox"
-              checked={draft.guardrail}
-              onChange={(e) => set({ guardrail: e.target.checked })}
-            />
-            Guardrail: watched on every release
-          </label>
+          <CheckboxField
+            label="Guardrail: watched on every release"
+            checked={draft.guardrail}
+            onChange={(guardrail) => set({ guardrail })}
+          />
         </div>
         <SelectorFields
           part="numerator"

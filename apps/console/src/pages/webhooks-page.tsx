@@ -5,7 +5,7 @@ import { ApiForm } from '../components/api-form.js';
 import { ConfirmDialog } from '../components/confirm-dialog.js';
 import { byName, ChangedCell, DataTable, NameCell } from '../components/data-table.js';
 import { EmptyState, ErrorBanner, Loaded } from '../components/status.js';
-import { SelectField, TextField } from '../components/text-field.js';
+import { CheckboxField, SelectField, TextField } from '../components/text-field.js';
 
 const webhookPath = (name: string) => `/webhooks/${encodeURIComponent(name)}`;
 
@@ -298,14 +298,11 @@ function WebhookFields({
         onChange={(events) => set({ events })}
       />
       {withEnabled && (
-        <label className="inline checkbox-field">
-          <input
-            type="checkbox"
-            checked={draft.enabled}
-            onChange={(e) => set({ enabled: e.target.checked })}
-          />
-          Enabled: send notifications to it
-        </label>
+        <CheckboxField
+          label="Enabled: send notifications to it"
+          checked={draft.enabled}
+          onChange={(enabled) => set({ enabled })}
+        />
       )}
     </div>
   );
