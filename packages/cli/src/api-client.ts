@@ -122,7 +122,12 @@ export class ApiClient {
       error.code,
       String(error.message ?? error.code),
       details,
-      hintFor(response.status, error.code, details, { url: this.url, keySource, path }),
+      hintFor(response.status, error.code, details, {
+        url: this.url,
+        keySource,
+        path,
+        message: String(error.message ?? ''),
+      }),
     );
   }
 
@@ -157,7 +162,7 @@ export function hintFor(
   status: number,
   code: string,
   details: Record<string, unknown>,
-  context: { url: string; keySource: string | undefined; path?: string },
+  context: { url: string; keySource: string | undefined; path?: string; message?: string },
 ): string | undefined {
   if (status === 401) {
     return `the server does not know the console key from ${context.keySource ?? 'nowhere'} (or it was revoked): pass another with --key or SWITCHYARD_KEY`;
@@ -186,6 +191,9 @@ export function hintFor(
     if (listable) return `see \`switchyard ${listable} list\``;
   }
   if (status >= 500) return 'the server failed: its log has the details';
-  if (typeof details.field === 'string' && status === 400) return `the field at fault: ${details.field}`;
+  // Schema errors name their field in the message already; domain errors only in the details.
+  if (typeof details.field === 'string' && status === 400 && !context.message?.includes(details.field)) {
+    return `the field at fault: ${details.field}`;
+  }
   return undefined;
 }

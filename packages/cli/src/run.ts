@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { registerConfigAsCode } from './commands/config-as-code.js';
 import { registerExperiments } from './commands/experiments.js';
@@ -9,7 +10,8 @@ import { CommandContext } from './context.js';
 import { CliError } from './errors.js';
 import { type CliIo, processIo } from './io.js';
 
-const VERSION = '0.1.0';
+/** The package's version, read from its package.json (next to src/ and dist/ alike). */
+const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 const OVERVIEW = `
 Server and key: --url / SWITCHYARD_URL (default http://127.0.0.1:8080) and a console key from

@@ -21,6 +21,7 @@ let api: ReturnType<typeof apiFor>;
 /** A port nothing listens on. */
 let closedUrl: string;
 
+// Starting servers (and writing a fixture over HTTP) can outlast the default hook timeout on a busy machine.
 beforeAll(async () => {
   const probe = createServer();
   await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
@@ -29,7 +30,7 @@ beforeAll(async () => {
   server = await startTestServer();
   sy = cliFor(server);
   api = apiFor(server);
-});
+}, 60_000);
 afterAll(async () => {
   await server?.close();
 });

@@ -208,6 +208,7 @@ async function listEntries(server: TestServer, api: ReturnType<typeof apiFor>, n
   return entries;
 }
 
+// Starting servers (and writing a fixture over HTTP) can outlast the default hook timeout on a busy machine.
 beforeAll(async () => {
   [source, target] = await Promise.all([startTestServer(), startTestServer()]);
   sourceApi = apiFor(source);
@@ -220,7 +221,7 @@ beforeAll(async () => {
   }
   await populate(sourceApi, source);
   directory = await mkdtemp(join(tmpdir(), 'switchyard-config-'));
-});
+}, 60_000);
 afterAll(async () => {
   await Promise.all([source?.close(), target?.close()]);
   if (directory) await rm(directory, { recursive: true, force: true });
@@ -465,6 +466,33 @@ describe('dry run and changes', () => {
     expect((failure as ApiError).message).toContain('change gate killed failed');
     expect((failure as ApiError).hint).toContain('run the command again');
     expect((await targetApi('GET', '/gates/killed')).description).toBe('');
+  });
+});
+
+describe('progress', () => {
+  it('draws a bar on a terminal while a large ID list uploads, and none elsewhere', async () => {
+    const big = await mkdtemp(join(tmpdir(), 'switchyard-big-list-'));
+    try {
+      const { mkdir } = await import('node:fs/promises');
+      await mkdir(join(big, 'id_lists'));
+      // About 450 kB: above the size from which a bar is worth drawing (256 kB).
+      const ids = Array.from({ length: 20_000 }, (_, i) => `customer-account-${i}`);
+      await writeFile(join(big, 'id_lists/customers.txt'), `${ids.join('\n')}\n`);
+      await writeFile(join(big, 'id_lists/customers.yaml'), 'file: customers.txt\n');
+      const dry = await cliFor(target)(['plan', '-f', big]);
+      expect(dry.stdout).toContain('20,000 IDs (20,000 distinct) from');
+      expect(dry.stderr).not.toContain('Uploading');
+
+      const applied = await cliFor(target)(['apply', '-f', big], { tty: true });
+      expect(applied.code, applied.stderr).toBe(0);
+      expect(applied.stderr).toContain('Uploading customers [');
+      expect((await targetApi('GET', '/id_lists/customers')).entryCount).toBe(20_000);
+      const quiet = await cliFor(target)(['apply', '-f', big], { tty: true });
+      expect(quiet.stdout).toMatch(/^No changes\./m);
+      expect(quiet.stderr).not.toContain('Uploading');
+    } finally {
+      await rm(big, { recursive: true, force: true });
+    }
   });
 });
 

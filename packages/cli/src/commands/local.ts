@@ -125,7 +125,7 @@ Example:
       const { emailField, passwordField, EntityStore, UserStore } = await import('@switchyard/server');
       const email = emailField.safeParse(options.email);
       if (!email.success) throw new UsageError(`--email: "${options.email}" is not an email address`);
-      const name = options.name?.trim() || email.data.split('@')[0] || email.data;
+      const name = options.name?.trim() || options.email.trim().split('@')[0] || email.data;
       let password: string;
       if (options.passwordStdin) {
         password = await readAllStdin(io);

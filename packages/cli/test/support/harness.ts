@@ -51,16 +51,21 @@ export interface CliRun {
  * Runs the CLI in-process with captured streams; the environment holds only what is given
  * (no config file of the machine running the tests is read: HOME is a fresh directory).
  */
-export async function cli(
-  argv: string[],
-  options: { env?: Record<string, string | undefined>; cwd?: string; stdin?: string } = {},
-): Promise<CliRun> {
+export interface CliOptions {
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  stdin?: string;
+  /** stderr is a terminal: progress bars are drawn. */
+  tty?: boolean;
+}
+
+export async function cli(argv: string[], options: CliOptions = {}): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const home = options.env?.HOME ?? (await mkdtemp(join(tmpdir(), 'switchyard-cli-home-')));
   const code = await run(argv, {
     stdout: { write: (text: string) => (stdout += text), isTTY: false },
-    stderr: { write: (text: string) => (stderr += text), isTTY: false },
+    stderr: { write: (text: string) => (stderr += text), isTTY: options.tty === true },
     stdin: Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]),
     env: { HOME: home, ...options.env },
     cwd: options.cwd ?? home,
