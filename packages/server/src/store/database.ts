@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { type DialectAdapter, Kysely, PostgresDialect, SqliteAdapter, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { migrateToLatest } from './migrations.js';
 import type { Database } from './schema.js';
@@ -26,6 +26,26 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 export interface DatabaseOptions {
   /** Postgres only: keep every table in this schema (created if missing), e.g. one per test suite. */
   schema?: string;
+}
+
+/**
+ * SQLite runs DDL inside transactions, but Kysely's SqliteAdapter says it cannot, so Kysely's
+ * migrator ran each migration statement by statement: a crash in the middle of the first start
+ * left tables of a migration it had not recorded, and every start after it failed with "table
+ * ... already exists". Saying it can makes the migrator run all pending migrations in one
+ * transaction (in Kysely 0.28 the migrator is the flag's only reader), so a crash leaves the
+ * database as it was. Drop this once Kysely's own SqliteAdapter says so.
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+class TransactionalDdlSqliteDialect extends SqliteDialect {
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter();
+  }
 }
 
 /**
@@ -54,7 +74,7 @@ export async function openDatabase(url: string, options: DatabaseOptions = {}): 
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    db = new Kysely<Database>({ dialect: new TransactionalDdlSqliteDialect({ database: sqlite }) });
   }
   await migrateToLatest(db as Kysely<unknown>, dialect);
   return { db, dialect, ...(sqlite && { sqlite }), close: () => db.destroy() };
