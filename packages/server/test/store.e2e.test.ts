@@ -41,6 +41,19 @@ for (const target of TEST_DATABASES) {
       ).rejects.toBeInstanceOf(ConflictError);
     });
 
+    it('announces the revision of a bulk upsert that only updates, as of one that creates', async () => {
+      const committed: number[] = [];
+      const entities = new EntityStore(database.db, clock, {
+        onCommitted: (revision) => committed.push(revision),
+      });
+      const change = { actor: 'key:1' };
+      await entities.upsertMany('statsig_spec', [{ name: 'a', data: { v: 1 } }], change);
+      await entities.upsertMany('statsig_spec', [{ name: 'a', data: { v: 2 } }], change);
+      await entities.upsertMany('statsig_spec', [{ name: 'a', data: { v: 2 } }], change);
+      expect(committed).toEqual([1, 2]);
+      expect((await entities.revision()).revision).toBe(2);
+    });
+
     it('updates only from the expected version, and records history and audit in the same transaction', async () => {
       const entities = new EntityStore(database.db, clock);
       await entities.create('gate', 'g', { pct: 5 }, { actor: 'key:a', action: 'create' });

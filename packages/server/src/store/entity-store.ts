@@ -154,7 +154,7 @@ export class EntityStore {
             .where('kind', '=', kind)
             .where('name', '=', name)
             .execute();
-          await this.record(
+          revision = await this.record(
             tx,
             kind,
             name,
