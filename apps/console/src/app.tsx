@@ -6,6 +6,7 @@ import {
   useCallback,
   useEffect,
   useMemo,
+  useRef,
   useState,
 } from 'react';
 import { type Access, AccessContext, refusalOf, SessionUpdateContext } from './access/access-context.js';
@@ -232,7 +233,7 @@ export function App() {
                     <li key={item.to}>
                       <Link to={item.to} {...(current && { 'aria-current': 'page' as const })}>
                         {item.label}
-                        {item.to === '/change-requests' && <PendingCount />}
+                        {item.to === '/change-requests' && <PendingCount path={path} />}
                       </Link>
                     </li>
                   );
@@ -294,10 +295,21 @@ function AccountBar({ access, onSignOut }: { access: Access; onSignOut: () => vo
 
 const PENDING_REFRESH_MS = 30_000;
 
-/** How many change requests wait for a reviewer, next to the navigation link. */
-function PendingCount() {
+/**
+ * How many change requests wait for a reviewer, next to the navigation link: asked again every
+ * half minute and on every navigation (a request made or reviewed is usually followed by one).
+ */
+function PendingCount({ path }: { path: string }) {
   const pending = useResource<{ changeRequests: ChangeRequest[] }>('/change-requests', { status: 'pending' });
   useInterval(() => void pending.reload(), PENDING_REFRESH_MS);
+  const reload = useRef(pending.reload);
+  reload.current = pending.reload;
+  const shownAt = useRef(path);
+  useEffect(() => {
+    if (shownAt.current === path) return;
+    shownAt.current = path;
+    void reload.current();
+  }, [path]);
   const count = pending.data?.changeRequests.length ?? 0;
   if (count === 0) return null;
   return (

@@ -1,9 +1,12 @@
 /**
  * The console in real Chromium (Debian's /usr/bin/chromium through playwright-core, never a
  * downloaded browser) against a real server serving a fresh build of the console: the flow a
- * new user follows without docs. Sign in, create a gate with an employees rule, raise it to a
- * 5% canary, read its Pulse, press the kill switch and find it in the audit log. Screenshots of
- * the main pages go to apps/console/test-artifacts/.
+ * new user follows without docs. Set up the first admin with the one-time setup token (a
+ * session cookie from then on, with its CSRF token), create a gate with an employees rule,
+ * raise it to a 5% canary, read its Pulse, press the kill switch and find it in the audit log;
+ * then protect production with approvals: turning the gate back on becomes a change request
+ * that a second person (an editor the admin adds) approves and applies. Screenshots of the
+ * main pages go to apps/console/test-artifacts/.
  *
  * Without Chromium the suite is skipped locally ("skipped: chromium not installed") and fails in
  * CI (CI=true).
@@ -23,6 +26,8 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
 const CONSOLE_KEY = 'console-e2e-console-test';
 const SERVER_KEY = 'secret-e2e-console-test';
+const ADMIN = { email: 'ada@example.com', name: 'Ada Admin', password: 'correct horse battery' };
+const EDITOR = { email: 'ed@example.com', name: 'Ed Editor', password: 'another long password' };
 const consoleRoot = fileURLToPath(new URL('..', import.meta.url));
 const artifacts = join(consoleRoot, 'test-artifacts');
 
@@ -38,6 +43,7 @@ describe.skipIf(!available)(
     let origin: string;
     let browser: Browser;
     let page: Page;
+    let setupToken: string;
     const pageErrors: string[] = [];
 
     const api = async (method: string, path: string, body?: unknown) => {
@@ -65,6 +71,9 @@ describe.skipIf(!available)(
         consoleDir: buildDir,
         pulseIntervalMs: 0,
       });
+      // The token the server prints at first start (start-server.ts does the same).
+      setupToken = (await app.users.issueSetupToken()) as string;
+      // The test's own checks go through the API with a (write) console key.
       await app.keys.ensure('production', 'console', CONSOLE_KEY);
       await app.keys.ensure('production', 'server', SERVER_KEY);
       origin = (await app.http.listen({ port: 0, host: '127.0.0.1' })).replace('0.0.0.0', '127.0.0.1');
@@ -103,16 +112,36 @@ describe.skipIf(!available)(
       if (buildDir) await rm(buildDir, { recursive: true, force: true });
     });
 
-    it('signs in with a console key, and says so when the key is wrong', async () => {
+    it('sets up the first admin with the setup token, and stays signed in across a reload', async () => {
       await page.goto(`${origin}/`);
-      await page.getByLabel('Console key').fill('console-not-a-real-key');
+      await page.getByRole('form', { name: 'Set up the first admin' }).waitFor();
+      // A console key still works as a way in; a wrong one is refused at the sign-in page.
+      await page.getByRole('button', { name: 'Use a console key instead' }).click();
+      await page.getByLabel('Console key', { exact: true }).fill('console-not-a-real-key');
       await page.getByRole('button', { name: 'Sign in' }).click();
       await expect
         .poll(() => page.getByRole('alert').first().textContent())
         .toMatch(/unauthori[sz]ed|not valid|401/i);
-      await page.getByLabel('Console key').fill(CONSOLE_KEY);
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Set up the first admin instead' }).click();
+
+      await page.getByLabel('Setup token', { exact: true }).fill('setup-wrong');
+      await page.getByLabel('Email', { exact: true }).fill(ADMIN.email);
+      await page.getByLabel('Name', { exact: true }).fill(ADMIN.name);
+      await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
+      await shoot('00-setup');
+      await page.getByRole('button', { name: 'Create admin and sign in' }).click();
+      await expect.poll(() => page.getByRole('alert').first().textContent()).toContain('invalid_setup_token');
+      await page.getByLabel('Setup token', { exact: true }).fill(setupToken);
+      await page.getByRole('button', { name: 'Create admin and sign in' }).click();
       await page.getByRole('navigation', { name: 'Main' }).waitFor();
+      const who = page.getByTestId('signed-in-as');
+      await expect.poll(() => who.textContent()).toMatch(/Signed in as Ada Admin\s*admin/);
+      // The session is an httpOnly cookie: the page's script cannot read it.
+      expect(await page.evaluate(() => document.cookie)).not.toContain('switchyard_session');
+      // A reload reads the session (and its CSRF token) again.
+      await page.reload();
+      await page.getByRole('navigation', { name: 'Main' }).waitFor();
+      await expect.poll(() => page.getByTestId('signed-in-as').textContent()).toContain('Ada Admin');
       await shoot('01-gates-empty');
     });
 
@@ -257,12 +286,98 @@ describe.skipIf(!available)(
         ['Layers', '12-layers'],
         ['Webhooks', '13-webhooks'],
         ['Audit log', '14-audit-log'],
+        ['API keys', '15-api-keys'],
+        ['Environments', '16-environments'],
       ] as const) {
         await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: link }).click();
         await page.getByRole('heading', { level: 1 }).first().waitFor();
         await page.waitForLoadState('networkidle');
         await shoot(name);
       }
+      expect(pageErrors).toEqual([]);
+    });
+
+    it('protects production with approvals: turning the gate back on is approved and applied by a second person', async () => {
+      const nav = page.getByRole('navigation', { name: 'Main' });
+      // The admin adds an editor…
+      await nav.getByRole('link', { name: 'Users' }).click();
+      const addUser = page.getByRole('form', { name: 'Add a user' });
+      await addUser.getByLabel('Email', { exact: true }).fill(EDITOR.email);
+      await addUser.getByLabel('Name', { exact: true }).fill(EDITOR.name);
+      await addUser.getByLabel('Role', { exact: true }).selectOption('editor');
+      await addUser.getByLabel('Initial password', { exact: true }).fill(EDITOR.password);
+      await addUser.getByRole('button', { name: 'Add user' }).click();
+      await page
+        .getByRole('status')
+        .filter({ hasText: `Added ${EDITOR.email} as editor` })
+        .waitFor();
+      await shoot('17-users');
+
+      // …and makes production need a second person's approval.
+      await nav.getByRole('link', { name: 'Environments' }).click();
+      await page.getByLabel('Changes to production need approval').check();
+      await page.getByRole('button', { name: 'Save policy for production' }).click();
+      await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+      const environments = await api('GET', '/environments');
+      expect(environments.environments.find((e: { name: string }) => e.name === 'production').policy).toEqual(
+        { minRole: 'editor', requireApproval: true },
+      );
+
+      // Turning the gate back on now needs approval: the refusal offers a change request.
+      await page.goto(`${origin}/gates/new_checkout`);
+      await page.getByRole('button', { name: 'Turn on everywhere' }).click();
+      const dialog = page.getByRole('dialog');
+      await dialog.getByLabel('Reason').fill('timeouts fixed in 2.3.1');
+      await dialog.getByRole('button', { name: 'Turn on', exact: true }).click();
+      const offer = dialog.getByRole('alert').filter({ hasText: 'second person’s approval' });
+      await offer.waitFor();
+      await shoot('18-approval-required');
+      await offer.getByRole('button', { name: 'Request approval' }).click();
+      const link = dialog.getByTestId('change-request-link');
+      await link.waitFor();
+      const id = Number((await link.textContent())?.replace('#', ''));
+      expect((await api('GET', '/gates/new_checkout')).enabled).toBe(false);
+      await link.click();
+      await page.getByRole('heading', { name: `Change request #${id}` }).waitFor();
+      await expect
+        .poll(() => nav.getByRole('link', { name: /^Change requests/ }).textContent())
+        .toBe('Change requests1 pending');
+      await expect
+        .poll(() => page.getByTestId('change-request-environments').textContent())
+        .toBe('production');
+      await page.getByRole('table', { name: 'Proposed change' }).filter({ hasText: 'enabled' }).waitFor();
+      // Nobody approves their own request.
+      await page.getByRole('button', { name: 'Approve' }).click();
+      await expect.poll(() => page.getByRole('alert').first().textContent()).toContain('self_approval');
+      await shoot('19-change-request');
+
+      // The editor signs in (same browser, after the admin signs out), approves and applies.
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByLabel('Email', { exact: true }).fill(EDITOR.email);
+      await page.getByLabel('Password', { exact: true }).fill(EDITOR.password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await expect.poll(() => page.getByTestId('signed-in-as').textContent()).toMatch(/Ed Editor\s*editor/);
+      expect(await nav.getByRole('link', { name: 'Users' }).count()).toBe(0);
+      await nav.getByRole('link', { name: /^Change requests/ }).click();
+      await page
+        .getByRole('table', { name: 'Change requests' })
+        .getByRole('link', { name: `#${id}` })
+        .click();
+      await page.getByRole('button', { name: 'Approve' }).click();
+      await expect
+        .poll(() => page.getByTestId('change-request-status').textContent())
+        .toBe('Approved, not applied');
+      await page.getByRole('button', { name: 'Apply now' }).click();
+      await expect.poll(() => page.getByTestId('change-request-status').textContent()).toBe('Applied');
+      await shoot('20-change-request-applied');
+      const gate = await api('GET', '/gates/new_checkout');
+      expect(gate.enabled).toBe(true);
+      const evaluator = createEvaluator((await app.snapshots.current('production')).specs);
+      expect(evaluator.checkGate({ userID: 'e', email: 'ada@company.com' }, 'new_checkout').value).toBe(true);
+      const trail = (await api('GET', '/audit?kind=change_request')).entries.map(
+        (entry: { action: string }) => entry.action,
+      );
+      expect(trail).toEqual(['apply', 'approve', 'request']);
       expect(pageErrors).toEqual([]);
     });
   },

@@ -123,6 +123,7 @@ function PolicyRow({
             type="button"
             className="small"
             disabled={!dirty || save.pending}
+            aria-label={`Save policy for ${name}`}
             onClick={async () => {
               if (await save.run()) {
                 setSaved(true);
@@ -130,7 +131,7 @@ function PolicyRow({
               }
             }}
           >
-            Save policy for {name}
+            Save
           </button>
         )}
         {saved && !dirty && (

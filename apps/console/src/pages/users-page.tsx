@@ -99,25 +99,32 @@ export function UsersPage() {
                       <button
                         type="button"
                         className="small danger-text"
+                        aria-label={`Disable ${user.email}`}
                         onClick={() => {
                           update.clear();
                           setDisabling(user);
                         }}
                       >
-                        Disable {user.email}
+                        Disable
                       </button>
                     ) : (
                       <button
                         type="button"
                         className="small"
                         disabled={update.pending}
+                        aria-label={`Enable ${user.email}`}
                         onClick={() => void change(user, { disabled: false }, 'Status')}
                       >
-                        Enable {user.email}
+                        Enable
                       </button>
                     )}
-                    <button type="button" className="small" onClick={() => setResetting(user)}>
-                      Reset password of {user.email}
+                    <button
+                      type="button"
+                      className="small"
+                      aria-label={`Reset password of ${user.email}`}
+                      onClick={() => setResetting(user)}
+                    >
+                      Reset password
                     </button>
                   </td>
                 </tr>
