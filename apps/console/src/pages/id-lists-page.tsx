@@ -1,4 +1,5 @@
 import { type FormEvent, useRef, useState } from 'react';
+import { usePermission } from '../access/access-context.js';
 import { type ApiError, toApiError } from '../api/client.js';
 import type { IdList } from '../api/types.js';
 import { useApi, useMutation, useResource } from '../api/use-api.js';
@@ -15,13 +16,18 @@ import { splitList } from '../gates/condition-model.js';
 export function IdListsPage() {
   const lists = useResource<{ idLists: IdList[] }>('/id_lists');
   const [selected, setSelected] = useState<string | null>(null);
+  const write = usePermission('editor');
   return (
     <section aria-labelledby="id-lists-title">
       <h1 id="id-lists-title">ID lists</h1>
       <p className="muted">
         Large sets of IDs (customers, accounts) that conditions and segments check membership of.
       </p>
-      <UploadForm onUploaded={() => void lists.reload()} />
+      {write.allowed ? (
+        <UploadForm onUploaded={() => void lists.reload()} />
+      ) : (
+        <p className="read-only-hint">{write.reason}</p>
+      )}
       <Loaded resource={lists} label="ID lists">
         {({ idLists }) =>
           idLists.length === 0 ? (
@@ -53,6 +59,8 @@ export function IdListsPage() {
                         type="button"
                         className="small"
                         aria-pressed={selected === list.name}
+                        disabled={!write.allowed}
+                        title={write.reason}
                         onClick={() => setSelected(selected === list.name ? null : list.name)}
                       >
                         Edit {list.name}
