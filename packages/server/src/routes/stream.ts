@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
 import { authenticate, presentedKey } from '../http/auth.js';
 import type { ChangeFeed } from '../services/change-feed.js';
 import type { ConfigSnapshots, Snapshot } from '../services/config-snapshots.js';
@@ -342,7 +343,8 @@ export function streamRoutes(hub: StreamHub, keys: KeyStore): FastifyPluginAsync
 
     app.get<{ Querystring: { k?: string } }>(
       '/stream',
-      { schema: { hide: true } },
+      // `?k=a&k=b` arrives as an array: refused here, it never reaches the key lookup.
+      { schema: { hide: true, querystring: z.object({ k: z.string().optional() }) } },
       async (request, reply) => {
         // EventSource cannot send headers: browsers pass their client key as `?k=`.
         const key = await authenticate(keys, presentedKey(request) ?? request.query.k, ['server', 'client']);
