@@ -1,4 +1,4 @@
-import { memo, useDeferredValue, useMemo } from 'react';
+import { memo, startTransition, useDeferredValue, useEffect, useMemo, useState } from 'react';
 import type { Environment, Gate } from '../api/types.js';
 import { useResource } from '../api/use-api.js';
 import { EmptyState, Loaded } from '../components/status.js';
@@ -16,8 +16,14 @@ export interface GateFilters {
   env: string;
 }
 
-/** Rows rendered in the first pass: more than a 1280 x 1024 screen shows. */
-const FIRST_ROWS = 40;
+/** New rows rendered in a list's first pass: more than a 1280 x 1024 screen shows. */
+export const FIRST_ROWS = 40;
+/**
+ * Rows added per background pass after that. A pass renders in a transition (React yields to
+ * keys pressed meanwhile) and commits at once; 100, 150, 300 and 500 typed about as fast with
+ * the CPU slowed 4x, and 300 filled the list soonest (apps/console/bench/gates-list.bench.ts).
+ */
+export const ROWS_PER_PASS = 300;
 
 /** Whether the gate serves its rules in `environment` (all environments when empty). */
 export function gateIsOn(gate: Gate, environment: string): boolean {
@@ -53,13 +59,14 @@ export function GatesPage() {
   const gates = useResource<{ gates: Gate[] }>('/gates');
   const environments = useResource<{ environments: Environment[] }>('/environments');
   const { query } = useLocation();
-  const filters: GateFilters = {
-    q: query.get('q') ?? '',
-    tag: query.get('tag') ?? '',
-    status: query.get('status') ?? '',
-    plan: query.get('plan') ?? '',
-    env: query.get('env') ?? '',
-  };
+  const q = query.get('q') ?? '';
+  const tag = query.get('tag') ?? '';
+  const status = query.get('status') ?? '';
+  const plan = query.get('plan') ?? '';
+  const env = query.get('env') ?? '';
+  // One object per distinct set of filters: the table's deferred filtering only runs again when
+  // a filter changes, not whenever the page re-renders (each navigation event re-renders it).
+  const filters = useMemo<GateFilters>(() => ({ q, tag, status, plan, env }), [q, tag, status, plan, env]);
 
   return (
     <section aria-labelledby="gates-title">
@@ -96,10 +103,11 @@ function GatesTable({
   // Typing in the search box stays instant; the table catches up in a lower-priority render.
   const deferred = useDeferredValue(filters);
   const shown = useMemo(() => filterGates(sorted, deferred), [sorted, deferred]);
-  // The first screenful paints at once; the remaining rows follow in a background render
-  // (React's deferred value starts at FIRST_ROWS), so 1,000 gates never hold up the first paint.
-  const rendered = useDeferredValue(shown.length, Math.min(shown.length, FIRST_ROWS));
-  const now = Date.now();
+  const rows = useProgressiveRows(shown);
+  // "Last change" is relative to when the list was opened (the exact time is in each cell's
+  // title): a clock read on every render would give every row new props, so each keystroke
+  // would re-render all 1,000 memoised rows.
+  const [now] = useState(Date.now);
 
   if (gates.length === 0) {
     return (
@@ -182,7 +190,7 @@ function GatesTable({
             </tr>
           </thead>
           <tbody>
-            {shown.slice(0, rendered).map((gate) => (
+            {rows.map((gate) => (
               <GateRow key={gate.name} gate={gate} environment={deferred.env} now={now} />
             ))}
           </tbody>
@@ -190,6 +198,68 @@ function GatesTable({
       )}
     </>
   );
+}
+
+/**
+ * How long a prefix of `next` a list's first pass renders: up to the row before the
+ * (FIRST_ROWS + 1)th row that is not `mounted` (not on the page yet). Narrowing a search only
+ * removes rows, so its whole list renders at once with nothing new to build.
+ */
+export function rowsInFirstPass<T>(next: readonly T[], mounted: ReadonlySet<T>): number {
+  let fresh = 0;
+  for (const [index, item] of next.entries()) {
+    if (!mounted.has(item) && ++fresh > FIRST_ROWS) return index;
+  }
+  return next.length;
+}
+
+interface Progress<T> {
+  items: readonly T[];
+  /** The prefix of `items` rendered so far. */
+  count: number;
+  /** Rows past the prefix that were on the page when `items` came: they stay. */
+  kept: ReadonlySet<T>;
+}
+
+function renderedRows<T>({ items, count, kept }: Progress<T>): readonly T[] {
+  if (count >= items.length) return items;
+  return items.filter((item, index) => index < count || kept.has(item));
+}
+
+/**
+ * The rows to render of `items`: a first pass at once (the first screenful, and every row
+ * already on the page), then ROWS_PER_PASS more per background pass (a transition, so keys
+ * pressed meanwhile go first) until all are there. Rendering 1,000 rows in one go is a long task
+ * on a slow laptop: on the first load, and whenever a search is cleared.
+ */
+function useProgressiveRows<T>(items: readonly T[]): readonly T[] {
+  const [state, setState] = useState<Progress<T>>(() => ({
+    items,
+    count: Math.min(items.length, FIRST_ROWS),
+    kept: new Set(),
+  }));
+  let current = state;
+  if (state.items !== items) {
+    // A new list (filters changed): adjust while rendering, so no frame shows the old rows.
+    const mounted = new Set(renderedRows(state));
+    current = { items, count: rowsInFirstPass(items, mounted), kept: mounted };
+    setState(current);
+  }
+  const { count } = current;
+  useEffect(() => {
+    if (count >= items.length) return;
+    const timer = setTimeout(() =>
+      startTransition(() =>
+        setState((previous) =>
+          previous.items === items
+            ? { ...previous, count: Math.min(items.length, previous.count + ROWS_PER_PASS) }
+            : previous,
+        ),
+      ),
+    );
+    return () => clearTimeout(timer);
+  }, [items, count]);
+  return useMemo(() => renderedRows(current), [current]);
 }
 
 /** One row; memoised so filtering re-renders only the rows that appear. */
