@@ -82,7 +82,8 @@ export class ApiClient {
     let body: RequestInit['body'];
     if (options.upload) {
       headers['content-type'] = options.contentType ?? 'text/plain';
-      body = ReadableStream.from(options.upload) as unknown as RequestInit['body'];
+      // Node's fetch streams an async iterable body (with duplex: 'half'); DOM types don't say so.
+      body = options.upload as unknown as RequestInit['body'];
     } else if (options.body !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(options.body);

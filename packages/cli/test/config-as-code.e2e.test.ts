@@ -311,7 +311,7 @@ describe('export, then apply into an empty server', () => {
         Switchyard.init({
           serverKey: server.serverKey,
           localMode: true,
-          bootstrap: await dcs(server, 'production'),
+          bootstrap: JSON.stringify(await dcs(server, 'production')),
         }),
       ),
     );

@@ -76,10 +76,8 @@ export async function cli(argv: string[], options: CliOptions = {}): Promise<Cli
 
 /** The CLI against `server` with its console key. */
 export function cliFor(server: TestServer, key = server.consoleKey) {
-  return (
-    argv: string[],
-    options: { env?: Record<string, string | undefined>; cwd?: string; stdin?: string } = {},
-  ) => cli(argv, { ...options, env: { SWITCHYARD_URL: server.url, SWITCHYARD_KEY: key, ...options.env } });
+  return (argv: string[], options: CliOptions = {}) =>
+    cli(argv, { ...options, env: { SWITCHYARD_URL: server.url, SWITCHYARD_KEY: key, ...options.env } });
 }
 
 /** The authoring API with the server's console key: parsed JSON, or an error with the answer. */
