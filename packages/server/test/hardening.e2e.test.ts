@@ -111,3 +111,17 @@ describe('SDK rate limits', () => {
     }
   });
 });
+
+describe('malformed URLs', () => {
+  it('answer 400 in the usual error shape without quoting a key from the path', async () => {
+    database = await openDatabase(':memory:');
+    app = await buildApp({ database });
+    const response = await app.http.inject({
+      method: 'GET',
+      url: `/v1/download_config_specs/${SERVER}%zz.json`,
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error.code).toMatch(/^[a-z_]+$/);
+    expect(response.body).not.toContain(SERVER);
+  });
+});

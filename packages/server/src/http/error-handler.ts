@@ -12,6 +12,7 @@ import {
   UnauthorizedError,
   UnsupportedMediaTypeError,
 } from '../errors.js';
+import { redactUrl } from './redact-url.js';
 
 const STATUS_BY_ERROR = new Map<new (...args: never[]) => DomainError, number>([
   [InvalidInputError, 400],
@@ -59,7 +60,8 @@ export function handleError(
   const status = (error as FastifyError).statusCode;
   if (status && status >= 400 && status < 500) {
     const code = ((error as FastifyError).code ?? 'bad_request').toLowerCase();
-    return reply.status(status).send(body(code, error.message));
+    // Fastify's messages may quote the URL (a bad %-escape), which can carry a key.
+    return reply.status(status).send(body(code, redactUrl(error.message)));
   }
   request.log.error({ err: error }, 'unhandled error');
   return reply.status(500).send(body('internal', 'internal server error'));
