@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { StoredGate } from './domain/gate.js';
 import { AUTHORED_KINDS } from './domain/kinds.js';
+import type { StoredSegment } from './domain/segment.js';
 import { handleError } from './http/error-handler.js';
 import { jsonDepthLimit } from './http/json-depth.js';
 import { LoginThrottle, type LoginThrottleOptions } from './http/login-throttle.js';
@@ -297,7 +298,16 @@ export async function buildApp({
       await api.register(userRoutes(users, entities, clock));
       await api.register(changeRequestRoutes(changeRequests));
       for (const service of authoring) await api.register(authoringRoutes(service));
-      await api.register(idListRoutes(idListService));
+      await api.register(
+        idListRoutes(idListService, async (request, list) => {
+          // A list a segment uses decides who passes wherever that segment is served: changing it
+          // is a change to every protected environment (it cannot go through a change request).
+          const segments = await entities.list<StoredSegment>('segment');
+          if (segments.some((segment) => segment.data.idList === list)) {
+            await guard.assertMayChangeUnattended(request.principal);
+          }
+        }),
+      );
       await api.register(auditRoutes(entities));
       await api.register(keyRoutes(keys, entities, clock));
       await api.register(environmentRoutes(entities, keys, guard, clock));

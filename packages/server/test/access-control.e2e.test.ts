@@ -421,6 +421,159 @@ describe.each(TEST_DATABASES)('access control on $name', (testDatabase) => {
     });
   });
 
+  it('voids the setup token once a user exists, however that user was made', async () => {
+    const token = (await app.users.issueSetupToken()) as string;
+    await app.users.create({ email: 'ops@example.com', name: 'Ops', role: 'admin', password: PASSWORD });
+    const late = await call(
+      'POST',
+      '/auth/setup',
+      { token, email: 'eve@example.com', name: 'Eve', password: PASSWORD },
+      {},
+    );
+    expect(late.statusCode).toBe(401);
+    expect((await app.users.list()).map((user) => user.email)).toEqual(['ops@example.com']);
+  });
+
+  it('counts parallel sign-in guesses before answering any, and never records what was typed for an unknown account', async () => {
+    await setupAdmin();
+    const guesses = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        call('POST', '/auth/login', { email: 'ada@example.com', password: 'wrong password!' }, {}),
+      ),
+    );
+    const statuses = guesses.map((response) => response.statusCode);
+    expect(statuses.filter((status) => status === 401)).toHaveLength(5);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(15);
+    await call('POST', '/auth/login', { email: 'MySecretPassw0rd!', password: 'x' }, {});
+    expect(JSON.stringify((await call('GET', '/audit?kind=session&limit=100')).json())).not.toMatch(
+      /mysecretpassw0rd/i,
+    );
+  });
+
+  it('throttles guesses of the current password from a signed-in session', async () => {
+    const admin = await setupAdmin();
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const wrong = await call(
+        'POST',
+        '/auth/password',
+        { current: 'not it at all', next: 'a new password 1' },
+        { session: admin },
+      );
+      expect(wrong.statusCode).toBe(401);
+    }
+    const blocked = await call(
+      'POST',
+      '/auth/password',
+      { current: PASSWORD, next: 'a new password 1' },
+      { session: admin },
+    );
+    expect(blocked.statusCode).toBe(429);
+  });
+
+  it('treats a change to an ID list a segment uses as a change to every protected environment', async () => {
+    const admin = await setupAdmin();
+    const editor = await addUser(admin, 'ed@example.com', 'editor');
+    for (const list of ['staff_ids', 'scratch_ids']) {
+      const upload = await app.http.inject({
+        method: 'PUT',
+        url: `/api/v1/id_lists/${list}`,
+        headers: { cookie: editor.cookie, [CSRF_HEADER]: editor.csrf, 'content-type': 'text/plain' },
+        payload: 'u1\n',
+      });
+      expect(upload.statusCode, upload.body).toBeLessThan(300);
+    }
+    expect(
+      (await call('POST', '/segments', { name: 'staff', idList: 'staff_ids' }, { session: editor }))
+        .statusCode,
+    ).toBe(201);
+    await call(
+      'PUT',
+      '/environments/production/policy',
+      { minRole: 'admin', requireApproval: false },
+      { session: admin },
+    );
+    const refused = await call('POST', '/id_lists/staff_ids/add', { ids: ['intruder'] }, { session: editor });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().error.code).toBe('environment_protected');
+    expect((await call('DELETE', '/id_lists/staff_ids', undefined, { session: editor })).statusCode).toBe(
+      403,
+    );
+    expect(
+      (await call('POST', '/id_lists/scratch_ids/add', { ids: ['u2'] }, { session: editor })).statusCode,
+    ).toBe(200);
+    expect(
+      (await call('POST', '/id_lists/staff_ids/add', { ids: ['u3'] }, { session: admin })).statusCode,
+    ).toBe(200);
+  });
+
+  it('applies a change request only to the version its reviewer saw', async () => {
+    const admin = await setupAdmin();
+    const editor = await addUser(admin, 'ed@example.com', 'editor');
+    await call('POST', '/gates', gate([{ ...everyone(), passPercentage: 5 }]), { session: editor });
+    await call(
+      'PUT',
+      '/environments/production/policy',
+      { minRole: 'editor', requireApproval: true },
+      { session: admin },
+    );
+    expect(
+      (await call('POST', '/gates/new_checkout/disable', undefined, { session: editor })).statusCode,
+    ).toBe(200);
+    const requested = await call(
+      'POST',
+      '/change-requests',
+      { kind: 'gates', name: 'new_checkout', operation: 'action:enable' },
+      { session: editor },
+    );
+    expect(requested.json().expectedVersion).toBe(2);
+    const id = requested.json().id;
+    // While off, the gate serves no one, so raising its rule needs no approval...
+    const raised = await call('PATCH', '/gates/new_checkout', { rules: [everyone()] }, { session: editor });
+    expect(raised.statusCode, raised.body).toBe(200);
+    // ...but the request approved for version 2 no longer applies.
+    const approve = await call('POST', `/change-requests/${id}/approve`, undefined, { session: admin });
+    expect(approve.statusCode).toBe(409);
+    expect(approve.json().error.code).toBe('stale_change_request');
+    expect((await call('GET', '/gates/new_checkout')).json().enabled).toBe(false);
+  });
+
+  it('lets the kill switch skip review only for a gate nothing else depends on', async () => {
+    const admin = await setupAdmin();
+    await call(
+      'POST',
+      '/gates',
+      { name: 'holdout', rules: [{ ...everyone(), passPercentage: 90 }] },
+      { session: admin },
+    );
+    await call(
+      'POST',
+      '/gates',
+      {
+        name: 'new_checkout',
+        rules: [
+          {
+            name: 'outside holdout',
+            passPercentage: 100,
+            conditions: [{ type: 'fail_gate', value: 'holdout' }],
+          },
+        ],
+      },
+      { session: admin },
+    );
+    await call(
+      'PUT',
+      '/environments/production/policy',
+      { minRole: 'editor', requireApproval: true },
+      { session: admin },
+    );
+    const holdoutOff = await call('POST', '/gates/holdout/disable', undefined, { session: admin });
+    expect(holdoutOff.statusCode).toBe(403);
+    expect(holdoutOff.json().error.code).toBe('approval_required');
+    expect(
+      (await call('POST', '/gates/new_checkout/disable', undefined, { session: admin })).statusCode,
+    ).toBe(200);
+  });
+
   it('keeps the audit log append-only even for SQL sent straight to the database', async () => {
     await call('POST', '/gates', gate());
     await expect(sql`update audit_log set actor = 'someone else'`.execute(database.db)).rejects.toThrow(

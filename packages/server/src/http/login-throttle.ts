@@ -10,8 +10,9 @@ export interface LoginThrottleOptions {
 }
 
 /**
- * Counts failed sign-ins in a fixed window per (address, email) and per address, and refuses
- * further attempts with 429 until the window ends. Kept in memory: each instance throttles on
+ * Counts sign-in attempts in a fixed window per (address, email) and per address, and refuses
+ * further attempts with 429 until the window ends. An attempt is counted when it starts, before
+ * any await, so a burst of parallel guesses cannot all pass the check; a success gives it back. Kept in memory: each instance throttles on
  * its own, so N instances allow N times the attempts, still far too few to guess a password.
  */
 export class LoginThrottle {
@@ -28,33 +29,36 @@ export class LoginThrottle {
     this.clock = options.clock ?? Date.now;
   }
 
-  /** Throws 429 `too_many_attempts` while either count is over its limit. */
-  check(address: string, email: string): void {
-    for (const [key, limit] of this.keys(address, email)) {
+  /**
+   * Counts an attempt, or throws 429 `too_many_attempts` while either count is at its limit.
+   * Synchronous on purpose: the count is taken before the caller's first await.
+   */
+  attempt(address: string, email: string): void {
+    const keys = this.keys(address, email);
+    for (const [key, limit] of keys) {
       const entry = this.current(key);
       if (entry && entry.count >= limit) {
         throw new OverloadedError(
           'too_many_attempts',
-          'too many failed sign-ins; wait before trying again',
+          'too many failed attempts; wait before trying again',
           Math.ceil((entry.until - this.clock()) / 1000),
         );
       }
     }
-  }
-
-  fail(address: string, email: string): void {
     if (this.failures.size > 100_000) this.sweep();
-    for (const [key] of this.keys(address, email)) {
+    for (const [key] of keys) {
       const entry = this.current(key) ?? { count: 0, until: this.clock() + this.windowMs };
       entry.count++;
       this.failures.set(key, entry);
     }
   }
 
-  /** A successful sign-in clears the account's count (not the address's). */
+  /** A success clears the account's count and gives back its attempt on the address's. */
   succeed(address: string, email: string): void {
-    const [account] = this.keys(address, email);
+    const [account, perAddress] = this.keys(address, email);
     if (account) this.failures.delete(account[0]);
+    const entry = perAddress && this.current(perAddress[0]);
+    if (entry && entry.count > 0) entry.count--;
   }
 
   private keys(address: string, email: string): [string, number][] {

@@ -122,15 +122,21 @@ export function authRoutes(
       },
       async (request, reply) => {
         const email = request.body.email.trim().toLowerCase();
-        throttle.check(request.ip, email);
+        throttle.attempt(request.ip, email);
         const found = await users.findByEmail(email);
         // An unknown email costs a hash too, so timing does not tell which accounts exist.
         const valid = await verifyPassword(request.body.password, found?.passwordHash ?? (await decoy));
         if (!found || !valid || found.disabledAt !== null) {
-          throttle.fail(request.ip, email);
-          await audit(found ? `user:${found.id}` : 'anonymous', 'sign-in-failed', email.slice(0, 320), {
-            address: request.ip,
-          });
+          // What was typed as an email is recorded only when it is an account's: people type
+          // passwords into the wrong field, and viewers read the audit log.
+          await audit(
+            found ? `user:${found.id}` : 'anonymous',
+            'sign-in-failed',
+            found?.email ?? '(unknown account)',
+            {
+              address: request.ip,
+            },
+          );
           throw new UnauthorizedError('invalid_credentials', 'wrong email or password');
         }
         throttle.succeed(request.ip, email);
@@ -193,12 +199,15 @@ export function authRoutes(
         if (principal?.type !== 'user') {
           throw new UnauthorizedError('unauthorized', 'sign in as a user to change a password');
         }
+        // A stolen session must not make guessing the current password cheap.
+        throttle.attempt(request.ip, `password-change:${principal.id}`);
         const found = await users.findByEmail(principal.email);
         if (!found || !(await verifyPassword(request.body.current, found.passwordHash))) {
           throw new UnauthorizedError('invalid_credentials', 'the current password is wrong', {
             field: 'body.current',
           });
         }
+        throttle.succeed(request.ip, `password-change:${principal.id}`);
         await users.setPassword(found.id, request.body.next);
         await audit(`user:${found.id}`, 'password-changed', found.email);
         const { passwordHash: _, ...user } = found;

@@ -62,8 +62,17 @@ function uploadStream(request: FastifyRequest): AsyncIterable<Buffer> | Iterable
  * line by line; add and remove change it incrementally. SDKs read lists through
  * `POST /v1/get_id_lists` and the list files (routes/id-list-files.ts).
  */
-export function idListRoutes(idLists: IdListService): FastifyPluginAsyncZod {
+export function idListRoutes(
+  idLists: IdListService,
+  /** Refuses a change to the named list that the caller may not make (protected environments). */
+  checkWrite: (request: FastifyRequest, list: string) => Promise<void>,
+): FastifyPluginAsyncZod {
   return async (app) => {
+    app.addHook('onRequest', async (request) => {
+      if (request.method === 'GET' || request.method === 'HEAD') return;
+      const name = (request.params as { name?: unknown }).name;
+      if (typeof name === 'string') await checkWrite(request, name);
+    });
     // Upload bodies reach the handler as the unread request stream, whatever their type; the
     // upload route checks the type before reading (JSON still goes to the JSON parser).
     app.removeContentTypeParser(['text/plain']);

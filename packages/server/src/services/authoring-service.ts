@@ -3,7 +3,7 @@ import { resaltRule, type StoredRule } from '../domain/rules.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
 import type { Principal } from '../http/principal.js';
 import type { ChangeContext, EntityRecord, EntityStore, EntityWriter } from '../store/entity-store.js';
-import type { EnvironmentGuard } from './environment-guard.js';
+import { type EnvironmentGuard, OFF_SWITCH_ACTIONS } from './environment-guard.js';
 import { IMPORTED_SPEC_KIND, parseImportedSpecKey } from './statsig-import.js';
 
 export interface Actor {
@@ -99,14 +99,14 @@ export class AuthoringService<Stored extends { name: string }> {
   }
 
   /** Makes `version`'s content current again, as a new version. */
-  async revert(name: string, version: number, by: Actor) {
+  async revert(name: string, version: number, by: Actor, expectedVersion?: number) {
     const target = (await this.history(name)).find((entry) => entry.version === version);
     if (!target) {
       throw new NotFoundError('not_found', `${this.kind.kind} "${name}" has no version ${version}`, {
         version,
       });
     }
-    return this.change(name, undefined, by, `revert:${version}`, () => target.data);
+    return this.change(name, expectedVersion, by, `revert:${version}`, () => target.data);
   }
 
   private async change(
@@ -116,7 +116,9 @@ export class AuthoringService<Stored extends { name: string }> {
     action: string,
     next: (current: Stored) => Stored,
   ): Promise<EntityRecord<Stored>> {
-    const check = await this.guard?.prepare(by.principal, by.approved ?? false);
+    const offSwitchSafe =
+      this.kind.kind === 'gate' && OFF_SWITCH_ACTIONS.has(action) && !(await this.referredToByOthers(name));
+    const check = await this.guard?.prepare(by.principal, by.approved ?? false, offSwitchSafe);
     return this.entities.write(async (writer) => {
       let previous: Stored | undefined;
       const record = await writer.update<Stored>(
@@ -134,6 +136,18 @@ export class AuthoringService<Stored extends { name: string }> {
       await this.afterWrite(writer, record.data, previous, change(by, action));
       return record;
     });
+  }
+
+  /** Whether any authored object names this one (a `pass_gate`/`fail_gate` condition, a targeting gate...). */
+  private async referredToByOthers(name: string): Promise<boolean> {
+    const specName = this.kind.specName(name);
+    for (const kind of this.allKinds) {
+      if (!kind.references) continue;
+      for (const record of await this.entities.list<{ name: string }>(kind.kind)) {
+        if (kind.references(record.data).some((reference) => reference.name === specName)) return true;
+      }
+    }
+    return false;
   }
 
   private async afterWrite(

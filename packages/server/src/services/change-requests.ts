@@ -50,12 +50,18 @@ export class ChangeRequests {
       });
     }
     const body = parseBody(service.kind, input.operation, input.body);
+    // Always pinned to a version: what the reviewer approves is the change from exactly that
+    // version, so nothing slipped in between (e.g. a rule raised while disabled) rides along.
+    const expectedVersion =
+      input.operation === 'create'
+        ? null
+        : (input.expectedVersion ?? (await service.get(input.name)).version);
     const created = await this.store.create({
       kind: service.kind.kind,
       name: input.name,
       operation: input.operation,
       body,
-      expectedVersion: input.expectedVersion ?? null,
+      expectedVersion,
       reason: input.reason ?? null,
       requestedBy: actorOf(principal),
       requestedAt: this.clock(),
@@ -78,7 +84,8 @@ export class ChangeRequests {
   async preview(id: number) {
     const request = await this.get(id);
     const service = this.serviceOf(request);
-    const current = request.operation === 'create' ? undefined : (await service.get(request.name)).data;
+    const record = request.operation === 'create' ? undefined : await service.get(request.name);
+    const current = record?.data;
     const now = this.clock();
     let after: unknown;
     let problem: string | null = null;
@@ -86,6 +93,9 @@ export class ChangeRequests {
       after = await this.wouldBe(service, request, current, now);
     } catch (error) {
       problem = error instanceof Error ? error.message : String(error);
+    }
+    if (record && request.expectedVersion !== null && record.version !== request.expectedVersion) {
+      problem = `${service.kind.kind} "${request.name}" is at version ${record.version}, not ${request.expectedVersion} as requested: request the change again`;
     }
     const protectedEnvironments = (await this.guard.policies()).map((policy) => policy.environment);
     return {
@@ -113,7 +123,10 @@ export class ChangeRequests {
         'a change request needs a second person: you requested this one',
       );
     }
-    const { environments } = await this.preview(id);
+    const { environments, problem } = await this.preview(id);
+    // A change that no longer applies as previewed is not approved: the reviewer would be
+    // approving something other than what applying does.
+    if (problem) throw new ConflictError('stale_change_request', problem, { id });
     for (const policy of await this.guard.policies()) {
       if (environments.includes(policy.environment) && !roleAtLeast(principal.role, policy.minRole)) {
         throw new ForbiddenError(
@@ -209,7 +222,7 @@ export class ChangeRequests {
     if (request.operation === 'create') return service.create({ ...request.body, name: request.name }, by);
     if (request.operation === 'update') return service.update(request.name, request.body, expected, by);
     if (request.operation === 'revert') {
-      return service.revert(request.name, (request.body as { version: number }).version, by);
+      return service.revert(request.name, (request.body as { version: number }).version, by, expected);
     }
     return service.act(request.name, request.operation.slice('action:'.length), request.body, by, expected);
   }

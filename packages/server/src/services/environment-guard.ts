@@ -15,10 +15,12 @@ export interface EnvironmentPolicy {
 }
 
 /**
- * Actions that only turn things off or back: a kill switch at 3 a.m. must not wait for a
- * reviewer. They still need the environment's role.
+ * Actions that turn a gate off or back: a kill switch at 3 a.m. must not wait for a reviewer.
+ * Only for a gate nothing else refers to (a gate named in another's `fail_gate` turns that one
+ * on when it goes off), and never for configs (their default may be the "on" value). They
+ * still need the environment's role.
  */
-const NEVER_WAIT_FOR_APPROVAL = new Set(['disable', 'rollback', 'pause-release']);
+export const OFF_SWITCH_ACTIONS = new Set(['disable', 'rollback', 'pause-release']);
 
 /** Checks one change inside its transaction: throws if the principal may not make it directly. */
 export type ChangeCheck = (kind: string, before: unknown, after: unknown, action: string) => void;
@@ -111,7 +113,12 @@ export class EnvironmentGuard {
    * no policies, or no principal (the release monitor and scheduled changes act on what a
    * person already set up and was allowed to).
    */
-  async prepare(principal: Principal | undefined, approved: boolean): Promise<ChangeCheck | undefined> {
+  async prepare(
+    principal: Principal | undefined,
+    approved: boolean,
+    /** The object is a gate no other object refers to, so turning it off only turns things off. */
+    offSwitchSafe = false,
+  ): Promise<ChangeCheck | undefined> {
     if (!principal) return undefined;
     const policies = await this.policies();
     if (policies.length === 0) return undefined;
@@ -135,7 +142,7 @@ export class EnvironmentGuard {
         }
       }
       const needApproval = affected.filter((policy) => policy.requireApproval).map((p) => p.environment);
-      if (needApproval.length > 0 && !approved && !NEVER_WAIT_FOR_APPROVAL.has(action)) {
+      if (needApproval.length > 0 && !approved && !(offSwitchSafe && OFF_SWITCH_ACTIONS.has(action))) {
         throw new ForbiddenError(
           'approval_required',
           `changes to ${needApproval.join(', ')} need a second person's approval: send this change to POST /api/v1/change-requests`,

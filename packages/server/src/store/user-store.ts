@@ -62,6 +62,8 @@ export class UserStore {
       disabled_at: null,
     };
     await this.db.insertInto('users').values(row).execute();
+    // Once anyone can sign in, the printed setup token must not make another admin.
+    await this.db.deleteFrom('settings').where('name', '=', SETUP_TOKEN).execute();
     return toUser(row);
   }
 
@@ -176,6 +178,12 @@ export class UserStore {
         .where('value', '=', sha256(token))
         .executeTakeFirst();
       if (Number(used.numDeletedRows) !== 1) return undefined;
+      // Only the first admin: a token that outlived the first user (made another way) is void.
+      const existing = await tx
+        .selectFrom('users')
+        .select((eb) => eb.fn.countAll<number>().as('count'))
+        .executeTakeFirstOrThrow();
+      if (Number(existing.count) > 0) return undefined;
       const row = {
         id: randomUUID(),
         email: input.email.trim().toLowerCase(),
