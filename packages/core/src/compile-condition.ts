@@ -30,6 +30,8 @@ export interface CompiledConditionInfo {
   evaluate: CompiledCondition;
   /** Why the condition is unsupported, when it always is. */
   unsupported?: string;
+  /** A deliberate departure from statsig-node, for diagnostics (a str_matches pattern refused). */
+  warning?: string;
   /** The condition evaluates other gates (and so produces secondary exposures). */
   readsGates: boolean;
 }
@@ -224,13 +226,18 @@ export function compileCondition(condition: SpecCondition, ctx: ConditionContext
   const operator = condition.operator;
   if (typeof operator !== 'string') return unsupported(`condition of type "${type}" has no operator`);
   const lowerOperator = operator.toLowerCase();
+  let warning: string | undefined;
   const predicate =
     lowerOperator === 'in_segment_list' || lowerOperator === 'not_in_segment_list'
       ? compileIdListOperator(lowerOperator, condition.targetValue, ctx.idLists)
-      : compileOperator(operator, condition.targetValue);
+      : compileOperator(operator, condition.targetValue, (problem) => {
+          warning = problem;
+        });
   if (!predicate) return unsupported(`unsupported operator "${operator}"`);
-  return {
+  const info: CompiledConditionInfo = {
     evaluate: (run): Outcome => (predicate(source(run)) ? PASS : FAIL),
     readsGates: false,
   };
+  if (warning !== undefined) info.warning = warning;
+  return info;
 }

@@ -16,6 +16,8 @@ export interface CompiledRule {
   readonly readsGates: boolean;
   /** `rule "<id>" is unsupported: <why>` when a condition of this rule always is. */
   readonly unsupported: string | null;
+  /** `rule "<id>": <what>` for each condition that departs from statsig-node on purpose. */
+  readonly warnings: readonly string[];
   /** Whether a user who matched the conditions is inside the pass percentage. */
   readonly passes: (user: Parameters<UnitIDResolver>[0]) => boolean;
 }
@@ -82,6 +84,9 @@ function compileRule(spec: Spec, rule: SpecRule, ctx: ConditionContext): Compile
     conditions: compiled.map((condition) => condition.evaluate),
     readsGates: compiled.some((condition) => condition.readsGates),
     unsupported: why ? `rule "${rule.id}" is unsupported: ${why}` : null,
+    warnings: compiled.flatMap((condition) =>
+      condition.warning ? [`rule "${rule.id}": ${condition.warning}`] : [],
+    ),
     passes: compilePassPercentage(spec, rule, ctx),
   };
 }

@@ -57,8 +57,10 @@ export interface Evaluator {
   /** The DCS `time` (last change), or 0 when absent. */
   readonly time: number;
   /**
-   * Problems found while compiling: invalid specs, missing arrays, and rules with an unsupported
-   * condition type or operator (those say "unsupported"). Evaluation still works.
+   * Problems found while compiling: invalid specs, missing arrays, rules with an unsupported
+   * condition type or operator (those say "unsupported"), and `str_matches` patterns refused
+   * because they could stall a check (those say "not run"; the condition is false, where
+   * statsig-node would try them). Evaluation still works.
    */
   readonly diagnostics: readonly string[];
   /** Names of specs per namespace. */
@@ -166,6 +168,7 @@ function indexSpecs(
     if (compiled.invalid) problems.push(`${namespace} "${compiled.name}": ${compiled.invalid}`);
     for (const rule of compiled.rules) {
       if (rule.unsupported) problems.push(`${namespace} "${compiled.name}" ${rule.unsupported}`);
+      for (const warning of rule.warnings) problems.push(`${namespace} "${compiled.name}" ${warning}`);
     }
     index.set(compiled.name, compiled);
   }

@@ -9,6 +9,13 @@ export {
   sha256Base64,
   USER_BUCKET_COUNT,
 } from './hash/bucket.js';
+export {
+  checkRegexPattern,
+  NATIVE_STEP_BUDGET,
+  type RegexEngine,
+  type RegexPatternCheck,
+} from './regex/compile-regex.js';
+export { STR_MATCHES_MAX_LENGTH } from './regex/estimate-backtracking.js';
 export type {
   ConfigSpecs,
   EvaluationReason,

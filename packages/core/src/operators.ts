@@ -4,6 +4,9 @@
  * coercions: JS `Number()`, `String()`, loose `==`, and local-timezone calendar days for `on`.
  */
 
+import { compileRegex } from './regex/compile-regex.js';
+import { STR_MATCHES_MAX_LENGTH } from './regex/estimate-backtracking.js';
+
 /** Decides one condition for a computed user value. */
 export type ValuePredicate = (value: unknown) => boolean;
 
@@ -128,23 +131,45 @@ function stringMatchAny(target: unknown, match: (value: string, item: string) =>
   };
 }
 
-function regexMatch(target: unknown): ValuePredicate {
-  let pattern: RegExp;
-  try {
-    // Same coercion as `new RegExp(target)` in statsig-node: a non-string target is stringified.
-    pattern = new RegExp(target as string);
-  } catch {
-    return never;
+/** Receives a problem found while compiling (a pattern refused, say); see evaluator diagnostics. */
+export type ProblemReporter = (problem: string) => void;
+
+function regexMatch(target: unknown, report: ProblemReporter | undefined): ValuePredicate {
+  // Compiled once per condition; the engine is chosen so that no pattern can stall a check.
+  const compiled = compileRegex(target);
+  if (compiled.problem?.kind === 'refused') {
+    report?.(
+      `str_matches pattern ${describePattern(target)} is ${compiled.problem.reason}; the condition is false`,
+    );
   }
+  if (compiled.engine === null) return never;
+  // statsig-node runs the test inside a try: a value that cannot become a string just fails.
+  const regex = compiled.regex;
+  if (regex) {
+    // The native engine, called as before: an ordinary pattern's check costs what it did.
+    return (value) => {
+      try {
+        const text = String(value);
+        return text.length < STR_MATCHES_MAX_LENGTH && regex.test(text);
+      } catch {
+        return false;
+      }
+    };
+  }
+  const test = compiled.test;
   return (value) => {
-    // statsig-node runs this inside a try: a value that cannot become a string just fails.
     try {
       const text = String(value);
-      return text.length < 1000 && pattern.test(text);
+      return text.length < STR_MATCHES_MAX_LENGTH && test(text);
     } catch {
       return false;
     }
   };
+}
+
+function describePattern(target: unknown): string {
+  const text = JSON.stringify(String(target));
+  return text.length > 80 ? `${text.slice(0, 76)}..."` : text;
 }
 
 const SECONDS_THRESHOLD = 10_000_000_000;
@@ -209,8 +234,13 @@ const hasAll = (values: Set<unknown>, items: unknown[][]) =>
  * Compiles `operator` (as written in the spec) against `target`. Returns null for an operator
  * this evaluator does not support, which makes the whole spec `Unsupported`.
  * ID-list operators are compiled by the condition compiler, since they need the lists.
+ * `report` hears of conditions that deviate from statsig-node on purpose (a refused pattern).
  */
-export function compileOperator(operator: string, target: unknown): ValuePredicate | null {
+export function compileOperator(
+  operator: string,
+  target: unknown,
+  report?: ProblemReporter,
+): ValuePredicate | null {
   const op = operator.toLowerCase();
   switch (op) {
     case 'gt':
@@ -250,7 +280,7 @@ export function compileOperator(operator: string, target: unknown): ValuePredica
     case 'str_contains_none':
       return negate(stringMatchAny(target, (value, item) => value.includes(item)));
     case 'str_matches':
-      return regexMatch(target);
+      return regexMatch(target, report);
     case 'eq':
       // biome-ignore lint/suspicious/noDoubleEquals: Statsig's eq is JS loose equality (5 == "5").
       return (value) => value == target;

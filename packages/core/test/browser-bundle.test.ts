@@ -57,6 +57,8 @@ const specs = {
     gate('us_by_ip', 100, [condition('ip_based', 'any', ['US'], 'country')]),
     gate('ios_users', 100, [condition('ua_based', 'any', ['iOS'], 'os_name')]),
     gate('canary', 33.33, [condition('public', null, null)]),
+    // A pattern that backtracks catastrophically in V8, so it runs on re2js (bundled too).
+    gate('linear_regex', 100, [condition('unit_id', 'str_matches', '(a+)+$|^user-\\d*[13579]$')]),
   ],
   dynamic_configs: [],
   layer_configs: [],
@@ -95,14 +97,16 @@ describe('browser bundle', () => {
     const inBrowser = runInNewContext(
       `${code};
        const evaluator = SwitchyardCore.createEvaluator(JSON.parse(specsJson));
-       JSON.parse(usersJson).map((user) => ['us_by_ip', 'ios_users', 'canary'].map((name) => evaluator.checkGate(user, name).value));`,
+       JSON.parse(usersJson).map((user) => ['us_by_ip', 'ios_users', 'canary', 'linear_regex'].map((name) => evaluator.checkGate(user, name).value));`,
       sandbox,
     ) as boolean[][];
     expect(sandbox.process).toBeUndefined();
 
     const evaluator = createEvaluator(specs);
     const inNode = users.map((user) =>
-      ['us_by_ip', 'ios_users', 'canary'].map((name) => evaluator.checkGate(user, name).value),
+      ['us_by_ip', 'ios_users', 'canary', 'linear_regex'].map(
+        (name) => evaluator.checkGate(user, name).value,
+      ),
     );
     // The lookups really ran in Node: alice is in the US by IP and on iOS, bob (GB) is neither, carol says US.
     expect(inNode.slice(0, 3).map((row) => row.slice(0, 2))).toEqual([
@@ -114,5 +118,7 @@ describe('browser bundle', () => {
     const expectedInBrowser = inNode.map((row, i) => (i === 0 ? [false, ...row.slice(1)] : row));
     expect(inBrowser).toEqual(expectedInBrowser);
     expect(inNode.slice(3).some((row) => row[2]) && inNode.slice(3).some((row) => !row[2])).toBe(true);
+    // user-1, user-3, ... match the regex gate; the others do not.
+    expect(inNode.slice(3).map((row) => row[3])).toEqual(Array.from({ length: 50 }, (_, i) => i % 2 === 1));
   });
 });
