@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SpecCondition, SpecRule } from '@switchyard/core';
-import { CONDITION_TYPES, LIST_OPERATORS, OPERATORS } from '@switchyard/core';
+import { CONDITION_TYPES, checkRegexPattern, LIST_OPERATORS, OPERATORS } from '@switchyard/core';
 import { z } from 'zod';
 import { InvalidInputError } from '../errors.js';
 
@@ -102,6 +102,11 @@ export const conditionSchema = z
           ? `${condition.operator} takes a list`
           : `${condition.operator} takes a single value`,
       );
+    } else if (condition.operator === 'str_matches') {
+      // A pattern SDKs would refuse to run (or that is not a regular expression) never matches:
+      // say so now rather than ship a rule that silently passes no one.
+      const check = checkRegexPattern(condition.value);
+      if (!check.ok) issue('value', `str_matches pattern ${check.reason}`);
     }
   });
 
