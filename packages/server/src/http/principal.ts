@@ -76,7 +76,7 @@ export async function authenticateConsole(
       'insufficient_role',
       principal.type === 'key'
         ? 'a read-only console key cannot change anything'
-        : `this needs the ${needed} role; you are ${principal.role === 'admin' ? 'an' : 'a'} ${principal.role}`,
+        : `this needs the ${needed} role; you are ${principal.role === 'viewer' ? 'a' : 'an'} ${principal.role}`,
       { needed },
     );
   }
