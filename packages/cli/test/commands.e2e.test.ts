@@ -381,11 +381,13 @@ describe('pulse', () => {
       rules: [{ name: 'half', passPercentage: 50, conditions: [{ type: 'public' }] }],
     });
     const sdk = await Switchyard.init({ serverKey: server.serverKey, url: server.url, streaming: false });
-    for (let i = 0; i < 600; i++) {
+    for (let i = 0; i < 1200; i++) {
       const user = { userID: `pulse-user-${i}` };
       const pass = sdk.checkGate(user, 'measured');
-      // The gate doubles purchases: a lift far outside any interval's noise at this size.
-      if (i % (pass ? 3 : 6) === 0) sdk.logEvent(user, 'purchase', 1);
+      // The gate quadruples purchases: both intervals stay far from zero whatever the split
+      // (the gate's salt is random; at 600 users and a doubling, the relative interval's lower
+      // bound crossed zero in about one run in twenty).
+      if (i % (pass ? 2 : 8) === 0) sdk.logEvent(user, 'purchase', 1);
     }
     await sdk.shutdown();
     await server.app.pulse.catchUp();
@@ -393,7 +395,7 @@ describe('pulse', () => {
     const json = JSON.parse((await sy(['pulse', 'measured', '--json'])).stdout);
     const [comparison] = json.comparisons;
     const metric = comparison.metrics.find((m: { metric: string }) => m.metric === 'purchases');
-    expect(comparison.treatment.units + comparison.control.units).toBe(600);
+    expect(comparison.treatment.units + comparison.control.units).toBe(1200);
     expect(metric.verdict).toBe('improved');
 
     const printed = await sy(['pulse', 'measured']);
