@@ -4,6 +4,7 @@ import type { Session } from './api/access-types.js';
 import { ApiClient, type ApiError, toApiError } from './api/client.js';
 import { Field, FieldErrors, focusFirstInvalid } from './components/field-errors.js';
 import { ErrorBanner } from './components/status.js';
+import { TextField } from './components/text-field.js';
 import { formatDuration } from './format.js';
 
 /** The server's minimum (packages/server/src/security/passwords.ts), checked here to say so early. */
@@ -101,30 +102,24 @@ function PasswordForm(props: FormProps) {
     <form onSubmit={submit} className="sign-in-form" aria-labelledby="sign-in-title">
       <p>Sign in to manage gates, releases and experiments.</p>
       <FieldErrors error={props.error}>
-        <Field label="Email" path="email">
-          {(control) => (
-            <input
-              {...control}
-              type="email"
-              autoComplete="username"
-              required
-              value={email}
-              onChange={(event) => setEmail(event.target.value)}
-            />
-          )}
-        </Field>
-        <Field label="Password" path="password">
-          {(control) => (
-            <input
-              {...control}
-              type="password"
-              autoComplete="current-password"
-              required
-              value={password}
-              onChange={(event) => setPassword(event.target.value)}
-            />
-          )}
-        </Field>
+        <TextField
+          label="Email"
+          path="email"
+          type="email"
+          autoComplete="username"
+          required
+          value={email}
+          onChange={setEmail}
+        />
+        <TextField
+          label="Password"
+          path="password"
+          type="password"
+          autoComplete="current-password"
+          required
+          value={password}
+          onChange={setPassword}
+        />
       </FieldErrors>
       <SignInError error={props.error} waitUntil={waitUntil} />
       <button
@@ -192,29 +187,16 @@ function SetupForm(props: FormProps) {
             />
           )}
         </Field>
-        <Field label="Email" path="email">
-          {(control) => (
-            <input
-              {...control}
-              type="email"
-              autoComplete="username"
-              required
-              value={email}
-              onChange={(event) => setEmail(event.target.value)}
-            />
-          )}
-        </Field>
-        <Field label="Name" path="name">
-          {(control) => (
-            <input
-              {...control}
-              autoComplete="name"
-              required
-              value={name}
-              onChange={(event) => setName(event.target.value)}
-            />
-          )}
-        </Field>
+        <TextField
+          label="Email"
+          path="email"
+          type="email"
+          autoComplete="username"
+          required
+          value={email}
+          onChange={setEmail}
+        />
+        <TextField label="Name" path="name" autoComplete="name" required value={name} onChange={setName} />
         <Field
           label="Password"
           path="password"
